@@ -1,0 +1,67 @@
+// The one interface between calf and the JavaScript runtime it runs on.
+// Everything that differs between Bun and Deno (spawning with process groups,
+// FIFOs, signals, HTTP serving, hashing, kernel file locks) lives behind it;
+// src/ only ever sees a `Runtime`. Plain node:fs / node:path are shared and
+// may be used directly.
+
+export interface SpawnOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Bytes fed to the child's stdin, then closed. Absent: stdin is /dev/null. */
+  stdin?: string;
+  /** stdout and stderr both go to this file (created/truncated). Absent: inherited. */
+  outputFile?: string;
+  /** Send SIGTERM to the whole process group after this long, SIGKILL after `killGraceMs`. */
+  timeoutMs?: number;
+  killGraceMs?: number;
+}
+
+export interface SpawnResult {
+  /** Exit code, or null when ended by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+}
+
+export interface Child {
+  pid: number;
+  /** Resolves when the child exits; by then its whole process group has been SIGKILLed. */
+  done: Promise<SpawnResult>;
+  /** Signal the child's whole process group. */
+  kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
+}
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  fetch: (req: Request) => Response | Promise<Response>;
+}
+
+export interface Server {
+  hostname: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A held kernel lock (flock LOCK_EX); released by `release()` or by the process dying. */
+export interface FileLock {
+  release(): void;
+}
+
+export interface Runtime {
+  readonly name: "bun" | "deno";
+  /** Start argv[0] in a new session/process group (setsid). */
+  spawn(opts: SpawnOptions): Child;
+  /** mkfifo(3); throws if the path exists. */
+  mkfifo(path: string, mode?: number): void;
+  /** Subscribe to SIGINT/SIGTERM/SIGHUP; returns an unsubscribe function. */
+  onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
+  serve(opts: ServeOptions): Promise<Server>;
+  /** Lowercase hex SHA-256. */
+  sha256(data: string | Uint8Array): string;
+  /** Non-blocking exclusive flock on `path` (created if missing); null when another process holds it. */
+  tryLock(path: string): FileLock | null;
+  /** Command-line arguments after the script/binary. */
+  args(): string[];
+}

@@ -1,0 +1,66 @@
+// Normalised pipeline spec: what validation produces and everything else reads.
+// Pure data; defaults are filled in (see SPEC §3).
+
+export interface PfsInput {
+  kind: "pfs";
+  name: string; // defaults to repo
+  repo: string;
+  glob: string;
+  branch: string; // defaults to "master"
+  joinOn?: string;
+  groupBy?: string;
+  outerJoin: boolean;
+  emptyFiles: boolean;
+  reference: boolean;
+}
+export interface CronInput {
+  kind: "cron";
+  name: string;
+  spec: string;
+  repo: string; // defaults to `<pipeline>_<name>`
+  start?: string; // RFC 3339
+  overwrite: boolean;
+}
+export interface CompositeInput {
+  kind: "cross" | "union" | "join" | "group";
+  inputs: Input[];
+}
+export type Input = PfsInput | CronInput | CompositeInput;
+
+export interface Transform {
+  cmd: string[];
+  stdin?: string[];
+  env: Record<string, string>;
+  workingDir: string; // absolute; defaults to the spec file's folder
+  errCmd?: string[];
+  errStdin?: string[];
+  acceptReturnCode: number[];
+  image?: string;
+  deps: string[]; // relative to the spec file's folder; "x/" covers a subtree
+}
+
+export interface PipelineSpec {
+  name: string;
+  description: string;
+  file: string; // absolute path of the spec file
+  transform: Transform;
+  input: Input | null; // null only for spouts
+  parallelism: number | null; // null: number of CPUs
+  datumTries: number; // default 3
+  datumTimeoutMs: number | null;
+  jobTimeoutMs: number | null;
+  outputBranch: string; // default "master"
+  reprocessSpec: "until_success" | "every_job";
+  spout: { overwrite: boolean; marker?: string } | null;
+  merge: "append" | "error";
+}
+
+/** A located problem in a spec file; message is the part after `field.path: `. */
+export interface SpecIssue {
+  file: string;
+  line: number; // 1-based; 0 when unknown
+  col: number; // 1-based; 0 when unknown
+  path: string; // field path, e.g. "input.pfs.repo"; "" for the whole document
+  message: string;
+  hint?: string;
+}
