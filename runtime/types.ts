@@ -49,6 +49,12 @@ export interface FileLock {
   release(): void;
 }
 
+export interface Hasher {
+  update(data: string | Uint8Array): void;
+  /** Lowercase hex. */
+  digest(): string;
+}
+
 export interface Runtime {
   readonly name: "bun" | "deno";
   /** Start argv[0] in a new session/process group (setsid). */
@@ -60,6 +66,8 @@ export interface Runtime {
   serve(opts: ServeOptions): Promise<Server>;
   /** Lowercase hex SHA-256. */
   sha256(data: string | Uint8Array): string;
+  /** Incremental SHA-256 for streams and large files. */
+  sha256Hasher(): Hasher;
   /** Non-blocking exclusive flock on `path` (created if missing); null when another process holds it. */
   tryLock(path: string): FileLock | null;
   /** Command-line arguments after the script/binary. */

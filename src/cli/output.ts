@@ -1,0 +1,50 @@
+// How commands print: JSON (SPEC §2.3 shapes) or aligned text tables.
+// Writes through an injected sink so commands are testable without stdout.
+
+export interface Out {
+  json: boolean;
+  quiet: boolean;
+  write(text: string): void;
+  /** Progress and notices: stderr, suppressed by --quiet. */
+  info(text: string): void;
+}
+
+export function printJson(out: Out, value: unknown): void {
+  out.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Prints rows under headers, columns padded to their widest cell. */
+export function printTable(out: Out, headers: string[], rows: (string | number | null | undefined)[][]): void {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? "-" : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const lines = cells.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
+  out.write(lines.join("\n") + "\n");
+}
+
+/** Prints an object as "key: value" lines (inspect commands in text mode). */
+export function printFields(out: Out, fields: [string, unknown][]): void {
+  const w = Math.max(...fields.map(([k]) => k.length));
+  const lines = fields.map(([k, v]) => `${(k + ":").padEnd(w + 1)} ${v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+  out.write(lines.join("\n") + "\n");
+}
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (v >= 1024 && u < units.length - 1);
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+export function short(id: string | null | undefined): string {
+  return id ? id.slice(0, 12) : "-";
+}

@@ -1,0 +1,41 @@
+// Versioned schema migrations, applied in order at start (PRAGMA user_version
+// records how far a database is). Append new steps; never edit a shipped one.
+
+export const migrations: string[] = [
+  `
+  CREATE TABLE repos (
+    name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'user');
+  CREATE TABLE branches (
+    repo TEXT NOT NULL, name TEXT NOT NULL, head TEXT, PRIMARY KEY (repo, name));
+  CREATE TABLE commits (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, repo TEXT NOT NULL, branch TEXT NOT NULL,
+    parent TEXT, origin TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+    tree TEXT NOT NULL, size_bytes INTEGER NOT NULL, provenance TEXT NOT NULL DEFAULT '[]',
+    job TEXT, message TEXT NOT NULL DEFAULT '');
+  CREATE INDEX commits_by_repo ON commits (repo, seq);
+  CREATE TABLE trees (hash TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE pipelines (
+    name TEXT PRIMARY KEY, spec_file TEXT NOT NULL, spec TEXT NOT NULL,
+    version INTEGER NOT NULL, version_hash TEXT NOT NULL,
+    reprocess_nonce INTEGER NOT NULL DEFAULT 0, paused INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1, created TEXT NOT NULL, updated TEXT NOT NULL);
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, pipeline TEXT NOT NULL, state TEXT NOT NULL,
+    reason TEXT, started TEXT NOT NULL, finished TEXT, input_commits TEXT NOT NULL,
+    output_commit TEXT, fingerprint TEXT NOT NULL, salt TEXT NOT NULL, version INTEGER NOT NULL,
+    total INTEGER NOT NULL DEFAULT 0, processed INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+    recovered INTEGER NOT NULL DEFAULT 0, stats TEXT NOT NULL DEFAULT '{}');
+  CREATE INDEX jobs_by_pipeline ON jobs (pipeline, seq);
+  CREATE INDEX jobs_by_fingerprint ON jobs (pipeline, fingerprint);
+  CREATE TABLE datums (
+    job TEXT NOT NULL, id TEXT NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,
+    state TEXT NOT NULL, inputs TEXT NOT NULL, duration_ms INTEGER NOT NULL DEFAULT 0,
+    tries INTEGER NOT NULL DEFAULT 0, reason TEXT, PRIMARY KEY (job, id)) WITHOUT ROWID;
+  CREATE TABLE datum_results (
+    pipeline TEXT NOT NULL, hash TEXT NOT NULL, datum TEXT NOT NULL, job TEXT NOT NULL,
+    outputs TEXT NOT NULL, PRIMARY KEY (pipeline, hash)) WITHOUT ROWID;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+];

@@ -1,0 +1,111 @@
+// The metadata schema (drizzle, SQLite dialect). One file, mirrored by the
+// SQL in migrations.ts, which is what actually creates the tables.
+import { sqliteTable, text, integer, primaryKey } from "drizzle-orm/sqlite-core";
+
+export const repos = sqliteTable("repos", {
+  name: text("name").primaryKey(),
+  description: text("description").notNull().default(""),
+  created: text("created").notNull(),
+  /** user | pipeline | spout | cron: who writes it. */
+  kind: text("kind").notNull().default("user"),
+});
+
+export const branches = sqliteTable(
+  "branches",
+  {
+    repo: text("repo").notNull(),
+    name: text("name").notNull(),
+    head: text("head"),
+  },
+  (t) => [primaryKey({ columns: [t.repo, t.name] })],
+);
+
+export const commits = sqliteTable("commits", {
+  id: text("id").primaryKey(),
+  seq: integer("seq").notNull(),
+  repo: text("repo").notNull(),
+  branch: text("branch").notNull(),
+  parent: text("parent"),
+  origin: text("origin").notNull(),
+  started: text("started").notNull(),
+  finished: text("finished"),
+  tree: text("tree").notNull(),
+  sizeBytes: integer("size_bytes").notNull(),
+  provenance: text("provenance").notNull().default("[]"),
+  job: text("job"),
+  message: text("message").notNull().default(""),
+});
+
+/** Merkle tree nodes: a directory's entries, addressed by their hash. */
+export const trees = sqliteTable("trees", {
+  hash: text("hash").primaryKey(),
+  body: text("body").notNull(),
+});
+
+export const pipelines = sqliteTable("pipelines", {
+  name: text("name").primaryKey(),
+  specFile: text("spec_file").notNull(),
+  spec: text("spec").notNull(),
+  version: integer("version").notNull(),
+  versionHash: text("version_hash").notNull(),
+  reprocessNonce: integer("reprocess_nonce").notNull().default(0),
+  paused: integer("paused").notNull().default(0),
+  active: integer("active").notNull().default(1),
+  created: text("created").notNull(),
+  updated: text("updated").notNull(),
+});
+
+export const jobs = sqliteTable("jobs", {
+  id: text("id").primaryKey(),
+  seq: integer("seq").notNull(),
+  pipeline: text("pipeline").notNull(),
+  state: text("state").notNull(),
+  reason: text("reason"),
+  started: text("started").notNull(),
+  finished: text("finished"),
+  inputCommits: text("input_commits").notNull(),
+  outputCommit: text("output_commit"),
+  fingerprint: text("fingerprint").notNull(),
+  salt: text("salt").notNull(),
+  version: integer("version").notNull(),
+  total: integer("total").notNull().default(0),
+  processed: integer("processed").notNull().default(0),
+  skipped: integer("skipped").notNull().default(0),
+  failed: integer("failed").notNull().default(0),
+  recovered: integer("recovered").notNull().default(0),
+  stats: text("stats").notNull().default("{}"),
+});
+
+export const datums = sqliteTable(
+  "datums",
+  {
+    job: text("job").notNull(),
+    id: text("id").notNull(),
+    idx: integer("idx").notNull(),
+    hash: text("hash").notNull(),
+    state: text("state").notNull(),
+    inputs: text("inputs").notNull(),
+    durationMs: integer("duration_ms").notNull().default(0),
+    tries: integer("tries").notNull().default(0),
+    reason: text("reason"),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.id] })],
+);
+
+/** Successful datum results, reused by later jobs with the same datum hash. */
+export const datumResults = sqliteTable(
+  "datum_results",
+  {
+    pipeline: text("pipeline").notNull(),
+    hash: text("hash").notNull(),
+    datum: text("datum").notNull(),
+    job: text("job").notNull(),
+    outputs: text("outputs").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pipeline, t.hash] })],
+);
+
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

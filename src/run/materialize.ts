@@ -1,0 +1,99 @@
+// Puts a datum's input files where its transform will see them under /pfs.
+// With bwrap: read-only bind mounts of the stored objects (no copies); large
+// directory datums are copied once into a folder bound read-only. Without a
+// sandbox: copies (reflinks where the filesystem can), mode 0444 — never
+// hardlinks, so a transform running as root cannot alter stored data.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { DatumInput } from "../plan/types.ts";
+import type { ObjectStore } from "../store/objects.ts";
+import type { NodeLoader } from "../repo/tree.ts";
+import { walk } from "../repo/tree.ts";
+import type { Bind } from "./sandbox.ts";
+
+/** Directory datums with more files than this are copied rather than bound file by file. */
+const MAX_FILE_BINDS = 2000;
+
+export interface Materialized {
+  /** bwrap binds (sandbox mode). */
+  binds: Bind[];
+  /** Sandbox path -> host path, for resolving symlinks written into /pfs/out. */
+  files: Map<string, string>;
+}
+
+interface FileItem {
+  /** Path under /pfs, e.g. /images/cat.png */
+  rel: string;
+  hash: string;
+}
+
+async function filesOf(loader: NodeLoader, inputs: DatumInput[]): Promise<{ items: FileItem[]; dirs: { name: string; input: DatumInput }[] }> {
+  const items: FileItem[] = [];
+  const dirs: { name: string; input: DatumInput }[] = [];
+  for (const i of inputs) {
+    const base = i.path === "/" ? `/${i.name}` : `/${i.name}${i.path}`;
+    if (i.type === "file") items.push({ rel: base, hash: i.hash });
+    else {
+      dirs.push({ name: base, input: i });
+      for (const e of await walk(loader, i.hash, i.size, { recursive: true, includeSelf: false, base: "/" })) {
+        if (e.type === "file") items.push({ rel: `${base}${e.path}`, hash: e.hash });
+      }
+    }
+  }
+  return { items, dirs };
+}
+
+function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string): void {
+  const made = new Set<string>();
+  for (const it of items) {
+    const dest = path.join(root, it.rel);
+    const dir = path.dirname(dest);
+    if (!made.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    if (emptyFiles.has(it.rel.split("/")[1]!)) fs.copyFileSync(empty, dest);
+    else fs.copyFileSync(store.pathOf(it.hash), dest, fs.constants.COPYFILE_FICLONE);
+    fs.chmodSync(dest, 0o444);
+  }
+}
+
+/**
+ * Copies the datum's inputs under `pfsDir` (no sandbox), or prepares binds
+ * (sandbox). `scratch` is a private folder for copies and the empty file.
+ */
+export async function materialize(opts: {
+  store: ObjectStore;
+  loader: NodeLoader;
+  inputs: DatumInput[];
+  sandbox: boolean;
+  pfsDir: string;
+  scratch: string;
+}): Promise<Materialized> {
+  const { items, dirs } = await filesOf(opts.loader, opts.inputs);
+  const emptyNames = new Set(opts.inputs.filter((i) => i.emptyFiles).map((i) => i.name));
+  const empty = path.join(opts.scratch, ".empty");
+  if (emptyNames.size) fs.writeFileSync(empty, "");
+  const files = new Map<string, string>();
+  if (!opts.sandbox) {
+    for (const d of dirs) fs.mkdirSync(path.join(opts.pfsDir, d.name), { recursive: true });
+    copyInto(opts.store, items, opts.pfsDir, emptyNames, empty);
+    for (const it of items) files.set(`/pfs${it.rel}`, path.join(opts.pfsDir, it.rel));
+    return { binds: [], files };
+  }
+  if (items.length > MAX_FILE_BINDS) {
+    const copy = path.join(opts.scratch, "in");
+    copyInto(opts.store, items, copy, emptyNames, empty);
+    const tops = new Set(items.map((it) => it.rel.split("/")[1]!));
+    for (const it of items) files.set(`/pfs${it.rel}`, path.join(copy, it.rel));
+    return { binds: [...tops].map((t) => ({ src: path.join(copy, t), dest: `/pfs/${t}` })), files };
+  }
+  // bwrap creates each bind's parent folders inside its own /pfs tmpfs.
+  const binds: Bind[] = [];
+  for (const it of items) {
+    const src = emptyNames.has(it.rel.split("/")[1]!) ? empty : opts.store.pathOf(it.hash);
+    binds.push({ src, dest: `/pfs${it.rel}` });
+    files.set(`/pfs${it.rel}`, src);
+  }
+  return { binds, files };
+}
