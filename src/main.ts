@@ -6,11 +6,13 @@ import { openApp, resolveSettings } from "./app.ts";
 import { parseArgs, str, bool, type Parsed } from "./cli/args.ts";
 import type { Command } from "./cli/command.ts";
 import { dataCommands } from "./cli/data.ts";
+import { jobCommands } from "./cli/jobs.ts";
+import { pipelineCommands } from "./cli/pipelines.ts";
 import type { Out } from "./cli/output.ts";
 import { CalfError, exitCodeOf, usageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 
-export const commands: Command[] = [...dataCommands];
+export const commands: Command[] = [...dataCommands, ...pipelineCommands, ...jobCommands];
 
 function makeOut(flags: Parsed["flags"]): Out {
   const fmt = str(flags, "output");

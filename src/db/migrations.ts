@@ -19,7 +19,8 @@ export const migrations: string[] = [
     name TEXT PRIMARY KEY, spec_file TEXT NOT NULL, spec TEXT NOT NULL,
     version INTEGER NOT NULL, version_hash TEXT NOT NULL,
     reprocess_nonce INTEGER NOT NULL DEFAULT 0, paused INTEGER NOT NULL DEFAULT 0,
-    active INTEGER NOT NULL DEFAULT 1, created TEXT NOT NULL, updated TEXT NOT NULL);
+    active INTEGER NOT NULL DEFAULT 1, force_due INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL, updated TEXT NOT NULL);
   CREATE TABLE jobs (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, pipeline TEXT NOT NULL, state TEXT NOT NULL,
     reason TEXT, started TEXT NOT NULL, finished TEXT, input_commits TEXT NOT NULL,

@@ -51,6 +51,8 @@ export const pipelines = sqliteTable("pipelines", {
   reprocessNonce: integer("reprocess_nonce").notNull().default(0),
   paused: integer("paused").notNull().default(0),
   active: integer("active").notNull().default(1),
+  /** Set by `restart datum`: due even though its inputs did not change. */
+  forceDue: integer("force_due").notNull().default(0),
   created: text("created").notNull(),
   updated: text("updated").notNull(),
 });

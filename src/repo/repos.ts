@@ -38,6 +38,8 @@ export interface RepoInfo {
 }
 
 export interface NewCommit {
+  /** Pre-allocated id (a job announces its output commit id to transforms). */
+  id?: string;
   repo: string;
   branch: string;
   origin: Origin;
@@ -209,7 +211,7 @@ export class Repos {
   /** Inserts a finished commit on a branch and moves the branch head, in `tx`. */
   async insertCommit(tx: Tx, c: NewCommit, parent: string | null, finished: boolean): Promise<CommitInfo> {
     await this.trees.save(tx, c.nodes);
-    const id = newId();
+    const id = c.id ?? newId();
     const now = this.#now().toISOString();
     const seq = Number((await tx.get<{ s: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM commits"))!.s);
     const provenance = c.provenance ?? [];

@@ -1,0 +1,175 @@
+// Job, datum, log and wait commands (SPEC §2.1 wait commit, §2.2).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { App } from "../app.ts";
+import { forgetDatum, getDatum, getJob, listDatums, listJobs, type JobRow } from "../db/queries/jobs.ts";
+import { failed, notFound } from "../errors.ts";
+import { parseRepoRef } from "../repo/paths.ts";
+import { waitForCommit, waitForJob } from "../run/wait.ts";
+import { int, str, bool } from "./args.ts";
+import type { Command } from "./command.ts";
+import { datumJson, jobJson } from "./json.ts";
+import { printFields, printJson, printTable, short } from "./output.ts";
+import { requirePipeline } from "./pipelines.ts";
+import { setForceDue } from "../db/queries/pipelines.ts";
+
+async function requireJob(app: App, id: string): Promise<JobRow> {
+  const j = await getJob(app.db, id);
+  if (!j) throw notFound(`job "${id}" does not exist`, "list jobs with: calf list job");
+  return j;
+}
+
+export const jobCommands: Command[] = [
+  {
+    words: ["list", "job"], usage: "list job [-p PIPELINE] [-n N]", summary: "jobs, newest first",
+    flags: { pipeline: "string", number: "string" }, aliases: { "-p": "pipeline", "-n": "number" }, maxArgs: 0, mode: "read",
+    async run(app, p) {
+      const pipeline = str(p.flags, "pipeline");
+      if (pipeline) await requirePipeline(app, pipeline);
+      const jobs = await listJobs(app.db, { pipeline, limit: int(p.flags, "number") });
+      if (app.out.json) printJson(app.out, jobs.map(jobJson));
+      else printTable(app.out, ["ID", "PIPELINE", "STATE", "DATUMS (proc/skip/fail/total)", "STARTED", "DURATION"], jobs.map((j) => [
+        short(j.id), j.pipeline, j.state, `${j.processed}/${j.skipped}/${j.failed}/${j.total}`, j.started,
+        j.finished ? `${Date.parse(j.finished) - Date.parse(j.started)} ms` : "-",
+      ]));
+      return 0;
+    },
+  },
+  {
+    words: ["inspect", "job"], usage: "inspect job ID", summary: "one job, with inputs, output, reason and timings",
+    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    async run(app, p) {
+      const j = await requireJob(app, p.args[0]!);
+      const full = { ...jobJson(j), pipeline_version: j.version, stats: j.stats };
+      if (app.out.json) printJson(app.out, full);
+      else printFields(app.out, [
+        ["id", j.id], ["pipeline", j.pipeline], ["state", j.state], ["reason", j.reason], ["started", j.started], ["finished", j.finished],
+        ["input commits", j.inputCommits.map((c) => `${c.repo}@${c.commit}`).join(", ")], ["output commit", j.outputCommit],
+        ["datums", `${j.total} total, ${j.processed} processed, ${j.skipped} skipped, ${j.failed} failed, ${j.recovered} recovered`],
+        ["timings", Object.entries(j.stats).map(([k, v]) => `${k}=${Math.round(v)}`).join(" ")],
+      ]);
+      return 0;
+    },
+  },
+  {
+    words: ["wait", "job"], usage: "wait job ID", summary: "block until the job finishes; exit 1 if it failed",
+    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    async run(app, p) {
+      const j = await waitForJob(app, (await requireJob(app, p.args[0]!)).id);
+      app.out.info(`job ${j.id} ${j.state}`);
+      return j.state === "success" ? 0 : 1;
+    },
+  },
+  {
+    words: ["wait", "commit"], usage: "wait commit REPO@REF", summary: "block until every downstream job of this commit has finished",
+    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    async run(app, p) {
+      const r = parseRepoRef(p.args[0]!);
+      const c = await app.repos.resolve(r.repo, r.ref);
+      const jobs = await waitForCommit(app, c);
+      const bad = jobs.filter((j) => j.state !== "success");
+      if (bad.length) throw failed(`downstream job${bad.length > 1 ? "s" : ""} failed: ${bad.map((j) => `${j.pipeline} ${short(j.id)} (${j.state})`).join(", ")}`);
+      return 0;
+    },
+  },
+  {
+    words: ["list", "datum"], usage: "list datum JOB", summary: "datums of a job", flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    async run(app, p) {
+      const j = await requireJob(app, p.args[0]!);
+      const ds = await listDatums(app.db, j.id);
+      if (app.out.json) printJson(app.out, ds.map(datumJson));
+      else printTable(app.out, ["ID", "STATE", "INPUTS", "DURATION", "TRIES"], ds.map((d) => [short(d.id), d.state, d.inputs.map((i) => `${i.name}:${i.path}`).join(" "), `${Math.round(d.durationMs)} ms`, d.tries]));
+      return 0;
+    },
+  },
+  {
+    words: ["inspect", "datum"], usage: "inspect datum JOB DATUM", summary: "one datum: input files with hashes, outputs, reason, log tail",
+    flags: {}, minArgs: 2, maxArgs: 2, mode: "read",
+    async run(app, p) {
+      const j = await requireJob(app, p.args[0]!);
+      const d = await getDatum(app.db, j.id, p.args[1]!);
+      if (!d) throw notFound(`datum "${p.args[1]}" is not part of job ${j.id}`, `list its datums with: calf list datum ${j.id}`);
+      const res = await app.db.get<{ outputs: string }>("SELECT outputs FROM datum_results WHERE pipeline = ? AND hash = ?", [j.pipeline, d.hash]);
+      const outputs = res ? (JSON.parse(res.outputs) as { path: string }[]).map((o) => o.path) : [];
+      const files = logFiles(app, j.pipeline, j.id, d.id);
+      const tail = files.length ? fs.readFileSync(files[files.length - 1]!, "utf8").split("\n").slice(-20).join("\n") : "";
+      const full = { ...datumJson(d), hash: d.hash, input_files: d.inputs, outputs, log_tail: tail };
+      if (app.out.json) printJson(app.out, full);
+      else printFields(app.out, [
+        ["id", d.id], ["job", d.job], ["state", d.state], ["tries", d.tries], ["duration", `${Math.round(d.durationMs)} ms`], ["reason", d.reason],
+        ["inputs", d.inputs.map((i) => `${i.name}=${i.repo}@${short(i.commit)}:${i.path} (${short(i.hash)})`).join(", ")],
+        ["outputs", outputs.join(", ") || "-"], ["log tail", tail ? `\n${tail}` : "-"],
+      ]);
+      return 0;
+    },
+  },
+  {
+    words: ["restart", "datum"], usage: "restart datum JOB DATUM", summary: "forget a datum's cached result so the next job reprocesses it",
+    flags: {}, minArgs: 2, maxArgs: 2, mode: "write",
+    async run(app, p) {
+      const j = await requireJob(app, p.args[0]!);
+      const d = await getDatum(app.db, j.id, p.args[1]!);
+      if (!d) throw notFound(`datum "${p.args[1]}" is not part of job ${j.id}`, `list its datums with: calf list datum ${j.id}`);
+      const n = await forgetDatum(app.db, j.pipeline, d.id);
+      // Due even if its inputs do not change; every other datum is still skipped.
+      await setForceDue(app.db, j.pipeline, true);
+      app.out.info(`forgot ${n} cached result${n === 1 ? "" : "s"} of datum ${short(d.id)}; the next run of ${j.pipeline} reprocesses it`);
+      return 0;
+    },
+  },
+  {
+    words: ["logs"], usage: "logs [-p PIPELINE] [--job ID] [--datum ID] [-f] [--tail N]",
+    summary: "transform stdout/stderr, each line tagged with job and datum",
+    flags: { pipeline: "string", job: "string", datum: "string", follow: "bool", tail: "string" },
+    aliases: { "-p": "pipeline", "-f": "follow" }, maxArgs: 0, mode: "read",
+    async run(app, p) {
+      const follow = bool(p.flags, "follow");
+      const tail = int(p.flags, "tail");
+      const seen = new Map<string, number>();
+      for (;;) {
+        const lines: string[] = [];
+        for (const f of await selectLogs(app, str(p.flags, "pipeline"), str(p.flags, "job"), str(p.flags, "datum"))) {
+          const text = fs.readFileSync(f.file, "utf8");
+          const from = seen.get(f.file) ?? 0;
+          if (text.length <= from) continue;
+          seen.set(f.file, text.length);
+          const tag = `${f.pipeline} ${short(f.job)} ${f.datum === "spout" ? "spout" : short(f.datum)}`;
+          for (const l of text.slice(from).split("\n")) if (l !== "") lines.push(`${tag} | ${l}`);
+        }
+        const shown = tail !== undefined && seen.size && !follow ? lines.slice(-tail) : lines;
+        if (shown.length) app.out.write(shown.join("\n") + "\n");
+        if (!follow) return 0;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+  },
+];
+
+function logFiles(app: App, pipeline: string, job: string, datum: string): string[] {
+  const dir = path.join(app.settings.dataDir, "logs", pipeline, job);
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((n) => n.startsWith(datum + ".")).sort().map((n) => path.join(dir, n));
+}
+
+async function selectLogs(app: App, pipeline?: string, job?: string, datum?: string) {
+  const root = path.join(app.settings.dataDir, "logs");
+  const out: { file: string; pipeline: string; job: string; datum: string }[] = [];
+  if (!fs.existsSync(root)) return out;
+  let jobId = job;
+  if (job) jobId = (await getJob(app.db, job))?.id ?? job;
+  const jobs = await listJobs(app.db, { pipeline });
+  const order = new Map(jobs.map((j, i) => [j.id, jobs.length - i]));
+  for (const p of fs.readdirSync(root).sort()) {
+    if (pipeline && p !== pipeline) continue;
+    const pdir = path.join(root, p);
+    const jdirs = fs.readdirSync(pdir).filter((j) => !jobId || j === jobId).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    for (const j of jdirs) {
+      for (const n of fs.readdirSync(path.join(pdir, j)).sort()) {
+        const d = n.split(".")[0]!;
+        if (datum && !d.startsWith(datum)) continue;
+        out.push({ file: path.join(pdir, j, n), pipeline: p, job: j, datum: d });
+      }
+    }
+  }
+  return out;
+}

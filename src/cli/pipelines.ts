@@ -1,0 +1,125 @@
+// Pipeline commands (SPEC §2.2): lint, plan, run, list/inspect/stop/start pipeline.
+import * as path from "node:path";
+import type { App } from "../app.ts";
+import { lastJob, listJobs } from "../db/queries/jobs.ts";
+import { getPipeline, listPipelines, setPaused, type PipelineRow } from "../db/queries/pipelines.ts";
+import { notFound } from "../errors.ts";
+import { suggest } from "../spec/suggest.ts";
+import { planJob } from "../run/job.ts";
+import { makeProgress } from "../run/progress.ts";
+import { runOnce } from "../run/scheduler.ts";
+import { loadSpecs } from "../run/sync.ts";
+import { versionHash } from "../run/version.ts";
+import { bool, int } from "./args.ts";
+import type { Command } from "./command.ts";
+import { pipelineJson } from "./json.ts";
+import { printFields, printJson, printTable, short } from "./output.ts";
+
+export async function requirePipeline(app: App, name: string): Promise<PipelineRow> {
+  const p = await getPipeline(app.db, name);
+  if (p) return p;
+  const close = suggest(name, (await listPipelines(app.db)).map((x) => x.name));
+  throw notFound(`pipeline "${name}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
+}
+
+export const pipelineCommands: Command[] = [
+  {
+    words: ["lint"], usage: "lint [FILE...]", summary: "validate pipeline specs without touching data (exit 2 on any error)",
+    flags: {}, mode: "read",
+    async run(app, p) {
+      const { specs, notices } = await loadSpecs(app, p.args.length ? p.args.map((f) => path.resolve(f)) : undefined);
+      for (const n of notices) app.out.info(`calf: notice: ${n}`);
+      app.out.info(`${specs.length} pipeline spec${specs.length === 1 ? "" : "s"} OK`);
+      return 0;
+    },
+  },
+  {
+    words: ["plan"], usage: "plan [PIPELINE...]", summary: "dry run: datums a run would process, skip and remove, and why",
+    flags: {}, mode: "read",
+    async run(app, p) {
+      const { specs } = await loadSpecs(app);
+      const names = p.args.length ? p.args : specs.map((s) => s.name);
+      const out = [];
+      for (const name of names) {
+        const spec = specs.find((s) => s.name === name);
+        if (!spec) {
+          const close = suggest(name, specs.map((s) => s.name));
+          throw notFound(`pipeline "${name}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
+        }
+        if (spec.spout) continue;
+        const row = await getPipeline(app.db, name);
+        const pseudo: PipelineRow = {
+          name, specFile: spec.file, spec, version: row?.version ?? 1, versionHash: versionHash(spec, (s) => app.rt.sha256(s)),
+          reprocessNonce: row?.reprocessNonce ?? 0, paused: row?.paused ?? false, active: true, forceDue: false, created: "", updated: "",
+        };
+        const plan = await planJob(app, pseudo, { reprocess: false });
+        const n = (a: string) => plan.items.filter((i) => i.action === a).length;
+        out.push({
+          pipeline: name,
+          datums: { total: plan.items.length - n("remove"), process: n("process"), skip: n("skip"), remove: n("remove") },
+          items: plan.items.map((i) => ({ id: i.id, action: i.action, reason: i.reason, paths: i.paths })),
+        });
+      }
+      if (app.out.json) printJson(app.out, out);
+      else {
+        for (const p of out) {
+          app.out.write(`${p.pipeline}: ${p.datums.process} to process, ${p.datums.skip} to skip, ${p.datums.remove} to remove\n`);
+          printTable(app.out, ["DATUM", "ACTION", "REASON", "PATHS"], p.items.filter((i) => i.action !== "skip").map((i) => [short(i.id), i.action, i.reason, i.paths.join(" ")]));
+        }
+      }
+      return 0;
+    },
+  },
+  {
+    words: ["run"], usage: "run [--once] [PIPELINE...] [--reprocess] [--parallelism N]",
+    summary: "run every due job in DAG order (--once: then exit; for cron)",
+    flags: { once: "bool", reprocess: "bool", parallelism: "string" }, mode: "write",
+    async run(app, p) {
+      const progress = makeProgress((s) => process.stderr.write(s), !!process.stderr.isTTY, app.out.quiet);
+      const res = await runOnce(app, { names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), progress });
+      if (!res.jobs.length) app.out.info("nothing to do: every pipeline is up to date");
+      return res.failed ? 1 : 0;
+    },
+  },
+  {
+    words: ["list", "pipeline"], usage: "list pipeline", summary: "pipelines with state, version and last job",
+    flags: {}, maxArgs: 0, mode: "read",
+    async run(app) {
+      const rows = [];
+      for (const p of await listPipelines(app.db)) rows.push(pipelineJson(p, await lastJob(app.db, p.name, ["success", "failure", "killed", "unrunnable", "running"])));
+      if (app.out.json) printJson(app.out, rows);
+      else printTable(app.out, ["NAME", "STATE", "VERSION", "INPUTS", "LAST JOB", "SPEC"], rows.map((r) => [r.name, r.state, r.version, r.inputs.join(",") || "-", short(r.last_job), path.relative(process.cwd(), r.spec_file)]));
+      return 0;
+    },
+  },
+  {
+    words: ["inspect", "pipeline"], usage: "inspect pipeline NAME", summary: "one pipeline, with its spec",
+    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    async run(app, p) {
+      const row = await requirePipeline(app, p.args[0]!);
+      const last = (await listJobs(app.db, { pipeline: row.name, limit: 1 }))[0];
+      const j = { ...pipelineJson(row, last), description: row.spec.description, created: row.created, updated: row.updated };
+      if (app.out.json) printJson(app.out, { ...j, spec: { ...row.spec, source: undefined } });
+      else printFields(app.out, Object.entries(j).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : v]));
+      return 0;
+    },
+  },
+  {
+    words: ["stop", "pipeline"], usage: "stop pipeline NAME", summary: "pause job creation", flags: {}, minArgs: 1, maxArgs: 1, mode: "write",
+    async run(app, p) {
+      await requirePipeline(app, p.args[0]!);
+      await setPaused(app.db, p.args[0]!, true);
+      app.out.info(`paused ${p.args[0]}`);
+      return 0;
+    },
+  },
+  {
+    words: ["start", "pipeline"], usage: "start pipeline NAME", summary: "resume job creation", flags: {}, minArgs: 1, maxArgs: 1, mode: "write",
+    async run(app, p) {
+      await requirePipeline(app, p.args[0]!);
+      await setPaused(app.db, p.args[0]!, false);
+      app.out.info(`resumed ${p.args[0]}`);
+      return 0;
+    },
+  },
+];

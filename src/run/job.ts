@@ -1,0 +1,216 @@
+// One job of one pipeline: plan datums against the input heads, reuse the
+// results of unchanged datums, run the rest as subprocesses (bounded
+// parallelism), record each success as soon as it is durable, then either
+// merge everything into one output commit or fail with no commit at all.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { App } from "../app.ts";
+import { finishJob, findResults, insertDatums, insertJob, lastJob, listDatums, saveResults, type DatumRow, type JobRow, type ResultRow } from "../db/queries/jobs.ts";
+import type { PipelineRow } from "../db/queries/pipelines.ts";
+import { mergeOutputs, shortId, type DatumOutputs } from "../merge/merge.ts";
+import { planDatums } from "../plan/datums.ts";
+import { datumHash } from "../plan/identity.ts";
+import { newId } from "../repo/repos.ts";
+import { applyChanges, emptyTree, type Change } from "../repo/tree.ts";
+import { runDatum, type DatumOutcome } from "./datum.ts";
+import { fingerprint, heads, inputCommits, loadListings, type LeafHead } from "./inputs.ts";
+import { planItems, type PlanItem } from "./plan.ts";
+import type { RootEntry } from "./sandbox.ts";
+import { saltOf } from "./version.ts";
+import { forEachLimit } from "../repo/files.ts";
+
+export interface Progress {
+  start(pipeline: string, jobId: string, total: number, toProcess: number): void;
+  datum(pipeline: string, state: DatumOutcome["state"]): void;
+  finish(job: JobRow): void;
+}
+
+export interface JobOptions {
+  reprocess: boolean;
+  parallelism?: number;
+  sandbox: { root: RootEntry[]; keep: string[] } | null;
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+export function saltFor(app: App, p: PipelineRow): string {
+  return saltOf(p.versionHash, p.reprocessNonce, (s) => app.rt.sha256(s));
+}
+
+/** Plans the next job of `p` against its current input heads. */
+export async function planJob(app: App, p: PipelineRow, opts: { reprocess: boolean }) {
+  const sha256 = (s: string) => app.rt.sha256(s);
+  const hs = await heads(app.repos, p.spec.input);
+  const salt = saltFor(app, p);
+  const listings = await loadListings(app.repos, hs);
+  const datums = planDatums(p.spec.input!, listings, sha256).map((datum) => ({ datum, hash: datumHash(datum, salt, sha256) }));
+  const known = new Set((await findResults(app.db, p.name, datums.map((d) => d.hash))).keys());
+  const prevJob = await lastJob(app.db, p.name, ["success", "failure"]);
+  const previous = new Map(
+    (prevJob ? await listDatums(app.db, prevJob.id) : []).map((d) => [d.id, { id: d.id, state: d.state, paths: d.inputs.map((i) => i.path) }]),
+  );
+  const items = planItems({ datums, known, previous, everyJob: p.spec.reprocessSpec === "every_job", reprocess: opts.reprocess });
+  return { heads: hs, salt, items, fingerprint: fingerprint(hs, salt, sha256) };
+}
+
+export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promise<JobRow> {
+  const spec = p.spec;
+  const jobId = newId();
+  const outputCommit = newId();
+  const started = app.now();
+  const plan = await planJob(app, p, { reprocess: opts.reprocess });
+  const base: JobRow = {
+    id: jobId, pipeline: p.name, state: "running", reason: null, started: started.toISOString(), finished: null,
+    inputCommits: inputCommits(plan.heads), outputCommit: null, fingerprint: plan.fingerprint, salt: plan.salt,
+    version: p.version, total: 0, processed: 0, skipped: 0, failed: 0, recovered: 0, stats: {},
+  };
+  await app.db.write((tx) => insertJob(tx, base));
+
+  const items = plan.items.filter((i) => i.action !== "remove");
+  const toRun = items.filter((i) => i.action === "process");
+  const reused = await findResults(app.db, p.name, items.filter((i) => i.action === "skip").map((i) => i.hash));
+  opts.progress.start(p.name, jobId, items.length, toRun.length);
+
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort();
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  let timedOut = false;
+  const timer = spec.jobTimeoutMs ? setTimeout(() => ((timedOut = true), abort.abort()), spec.jobTimeoutMs) : null;
+
+  const outcomes = new Map<string, DatumOutcome>();
+  const recorder = new ResultRecorder(app, p.name, jobId);
+  const scratchRoot = path.join(app.settings.dataDir, "scratch", jobId);
+  const logDir = path.join(app.settings.dataDir, "logs", p.name, jobId);
+  fs.mkdirSync(logDir, { recursive: true });
+  const t0 = performance.now();
+  try {
+    const parallelism = Math.max(1, opts.parallelism ?? spec.parallelism ?? navigator.hardwareConcurrency ?? 2);
+    let n = 0;
+    await forEachLimit(toRun, parallelism, async (item) => {
+      if (abort.signal.aborted) return;
+      const outcome = await runDatum({
+        rt: app.rt, store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
+        scratch: path.join(scratchRoot, String(n++)), logDir, sandbox: opts.sandbox, baseEnv: process.env, signal: abort.signal,
+      }, item.datum!);
+      outcomes.set(item.id, outcome);
+      if (outcome.state === "success") recorder.add({ hash: item.hash, datum: item.id, outputs: outcome.outputs });
+      opts.progress.datum(p.name, outcome.state);
+    });
+    await recorder.drain();
+  } finally {
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    fs.rmSync(scratchRoot, { recursive: true, force: true });
+  }
+  const runMs = performance.now() - t0;
+
+  const rows: DatumRow[] = items.map((item, idx) => datumRow(jobId, idx, item, outcomes.get(item.id)));
+  const count = (s: string) => rows.filter((r) => r.state === s).length;
+  const finished = (state: JobRow["state"], reason: string | null, output: string | null, stats: Record<string, number>) => ({
+    ...base, state, reason, outputCommit: output, finished: app.now().toISOString(), total: rows.length,
+    processed: count("success"), skipped: count("skipped"), failed: count("failed"), recovered: count("recovered"), stats,
+  });
+
+  let result: JobRow;
+  const failedRows = rows.filter((r) => r.state === "failed");
+  if (abort.signal.aborted) {
+    result = finished("killed", timedOut ? `job_timeout of ${spec.jobTimeoutMs} ms exceeded` : "job was stopped", null, { run_ms: runMs });
+  } else if (failedRows.length) {
+    const reason = failedRows.map((r) => `datum ${shortId(r.id)} (${r.inputs.map((i) => i.path).join(", ")}) failed: ${r.reason}`).join("; ");
+    result = finished("failure", reason, null, { run_ms: runMs });
+  } else {
+    const t1 = performance.now();
+    const merged = await mergeJob(app, p, items, outcomes, reused);
+    if ("error" in merged) result = finished("failure", merged.error, null, { run_ms: runMs });
+    else {
+      await app.store.flush();
+      const commit = await app.db.write(async (tx) => {
+        const head = await tx.get<{ head: string | null }>("SELECT head FROM branches WHERE repo = ? AND name = ?", [p.name, spec.outputBranch]);
+        return app.repos.insertCommit(tx, {
+          id: outputCommit, repo: p.name, branch: spec.outputBranch, origin: "job", root: merged.root, size: merged.size,
+          nodes: merged.nodes, provenance: base.inputCommits, job: jobId,
+        }, head?.head ?? null, true);
+      });
+      result = finished("success", null, commit.id, { run_ms: runMs, merge_ms: performance.now() - t1 });
+    }
+  }
+  await app.db.write(async (tx) => {
+    await insertDatums(tx, rows);
+    await finishJob(tx, jobId, result as JobRow & { finished: string });
+  });
+  opts.progress.finish(result);
+  return result;
+}
+
+function datumRow(job: string, idx: number, item: PlanItem, o: DatumOutcome | undefined): DatumRow {
+  const inputs = item.datum!.inputs.map((i) => ({ name: i.name, repo: i.repo, branch: i.branch, commit: i.commit, path: i.path, hash: i.hash, type: i.type }));
+  if (item.action === "skip") return { job, id: item.id, idx, hash: item.hash, state: "skipped", inputs, durationMs: 0, tries: 0, reason: null };
+  if (!o) return { job, id: item.id, idx, hash: item.hash, state: "failed", inputs, durationMs: 0, tries: 0, reason: "not run: the job was stopped" };
+  return { job, id: item.id, idx, hash: item.hash, state: o.state, inputs, durationMs: o.durationMs, tries: o.tries, reason: o.reason };
+}
+
+async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: Map<string, DatumOutcome>, reused: Map<string, ResultRow>) {
+  const parts: DatumOutputs[] = [];
+  for (const item of items) {
+    const files = item.action === "skip" ? reused.get(item.hash)?.outputs : outcomes.get(item.id)?.outputs;
+    if (!files) continue; // recovered datums contribute nothing
+    parts.push({ id: item.id, sortKey: item.datum!.sortKey, label: item.paths.join(", "), files });
+  }
+  const merged = mergeOutputs(parts, p.spec.merge);
+  if (!merged.ok) return { error: merged.error };
+  const changes: Change[] = [];
+  for (const f of merged.files) {
+    const file = f.parts.length === 1 ? { hash: f.parts[0]!, size: f.size } : await app.store.concat(f.parts);
+    changes.push({ path: f.path, file });
+  }
+  const sha256 = (s: string) => app.rt.sha256(s);
+  const empty = emptyTree(sha256);
+  const tree = await applyChanges(app.repos.trees, sha256, empty.hash, changes);
+  tree.nodes.set(empty.hash, empty.body);
+  return tree;
+}
+
+/**
+ * Group commit of datum results: successes are written in batches, one
+ * transaction at a time, so a crash loses at most the batch in flight and
+ * the per-datum cost stays far below one fsync.
+ */
+class ResultRecorder {
+  #pending: ResultRow[] = [];
+  #flushing: Promise<void> | null = null;
+  #app: App;
+  #pipeline: string;
+  #job: string;
+  #error: unknown = null;
+
+  constructor(app: App, pipeline: string, job: string) {
+    this.#app = app;
+    this.#pipeline = pipeline;
+    this.#job = job;
+  }
+
+  add(r: ResultRow): void {
+    this.#pending.push(r);
+    if (!this.#flushing) this.#flushing = this.#loop();
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (this.#pending.length) {
+        const batch = this.#pending.splice(0);
+        await this.#app.store.flush();
+        await this.#app.db.write((tx) => saveResults(tx, this.#pipeline, this.#job, batch));
+      }
+    } catch (err) {
+      this.#error = err;
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#pending.length) await (this.#flushing = this.#loop());
+    if (this.#error) throw this.#error;
+  }
+}

@@ -1,0 +1,55 @@
+// Brings the database's pipelines in line with the specs folder (SPEC §1):
+// validates the whole folder first (nothing changes on any issue), creates
+// output and cron repos, bumps versions, deactivates pipelines whose file is gone.
+import * as path from "node:path";
+import type { App } from "../app.ts";
+import { deactivateMissing, upsertPipeline } from "../db/queries/pipelines.ts";
+import { CalfError } from "../errors.ts";
+import { formatIssue } from "../spec/format.ts";
+import { loadFolder } from "../spec/load.ts";
+import type { PipelineSpec, SpecIssue } from "../spec/types.ts";
+import { leaves } from "./inputs.ts";
+import { versionHash } from "./version.ts";
+
+/** Several located spec problems, printed one per line. */
+export class SpecErrors extends CalfError {
+  readonly issues: SpecIssue[];
+  constructor(issues: SpecIssue[], cwd: string) {
+    const lines = issues.map((i) => formatIssue({ ...i, file: displayPath(i.file, cwd) }));
+    super("invalid", lines.join("\ncalf: "));
+    this.issues = issues;
+  }
+}
+
+export function displayPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith("..") ? rel : file;
+}
+
+/** Loads and validates the folder; throws SpecErrors listing every issue. */
+export async function loadSpecs(app: App, files?: string[]): Promise<{ specs: PipelineSpec[]; notices: string[] }> {
+  const existing = await app.repos.repoNames();
+  const res = await loadFolder(app.settings.pipelinesDir, { existingRepos: existing, files });
+  if (res.issues.length) throw new SpecErrors(res.issues, process.cwd());
+  return { specs: res.specs, notices: res.notices };
+}
+
+export async function syncPipelines(app: App): Promise<PipelineSpec[]> {
+  const { specs, notices } = await loadSpecs(app);
+  for (const n of notices) app.out.info(`calf: notice: ${n}`);
+  const sha256 = (s: string | Uint8Array) => app.rt.sha256(s);
+  for (const spec of specs) {
+    await app.repos.ensureRepo(spec.name, spec.spout ? "spout" : "pipeline", spec.description);
+    for (const l of leaves(spec.input)) if (l.cron) await app.repos.ensureRepo(l.repo, "cron");
+  }
+  const hashes = specs.map((s) => versionHash(s, sha256));
+  const now = app.now().toISOString();
+  await app.db.write(async (tx) => {
+    for (let i = 0; i < specs.length; i++) {
+      await upsertPipeline(tx, specs[i]!, hashes[i]!, now);
+      await tx.run("INSERT OR IGNORE INTO branches (repo, name, head) VALUES (?, ?, NULL)", [specs[i]!.name, specs[i]!.outputBranch]);
+    }
+    await deactivateMissing(tx, specs.map((s) => s.name));
+  });
+  return specs;
+}
