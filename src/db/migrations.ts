@@ -38,5 +38,9 @@ export const migrations: string[] = [
     pipeline TEXT NOT NULL, hash TEXT NOT NULL, datum TEXT NOT NULL, job TEXT NOT NULL,
     outputs TEXT NOT NULL, PRIMARY KEY (pipeline, hash)) WITHOUT ROWID;
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE spout_markers (
+    pipeline TEXT PRIMARY KEY, commit_id TEXT NOT NULL, tree TEXT NOT NULL, size_bytes INTEGER NOT NULL);
+  CREATE TABLE cron_inputs (
+    pipeline TEXT NOT NULL, name TEXT NOT NULL, start TEXT NOT NULL, PRIMARY KEY (pipeline, name)) WITHOUT ROWID;
   `,
 ];

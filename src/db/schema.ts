@@ -111,3 +111,22 @@ export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/** The last committed marker of each spout (SPEC §5), as a file tree. */
+export const spoutMarkers = sqliteTable("spout_markers", {
+  pipeline: text("pipeline").primaryKey(),
+  commitId: text("commit_id").notNull(),
+  tree: text("tree").notNull(),
+  sizeBytes: integer("size_bytes").notNull(),
+});
+
+/** When each cron input started ticking (SPEC §6: `start` defaults to first sync). */
+export const cronInputs = sqliteTable(
+  "cron_inputs",
+  {
+    pipeline: text("pipeline").notNull(),
+    name: text("name").notNull(),
+    start: text("start").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pipeline, t.name] })],
+);
