@@ -3,12 +3,13 @@ import * as path from "node:path";
 import type { App } from "../app.ts";
 import { lastJob, listJobs } from "../db/queries/jobs.ts";
 import { getPipeline, listPipelines, setPaused, type PipelineRow } from "../db/queries/pipelines.ts";
-import { notFound } from "../errors.ts";
+import { invalid, notFound } from "../errors.ts";
+import { cronInputs, fireNow, registerCronInputs } from "../cron/ticker.ts";
 import { suggest } from "../spec/suggest.ts";
 import { planJob } from "../run/job.ts";
 import { makeProgress } from "../run/progress.ts";
 import { runOnce } from "../run/scheduler.ts";
-import { loadSpecs } from "../run/sync.ts";
+import { loadSpecs, syncPipelines } from "../run/sync.ts";
 import { versionHash } from "../run/version.ts";
 import { bool, int } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -79,6 +80,20 @@ export const pipelineCommands: Command[] = [
       const res = await runOnce(app, { names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), progress });
       if (!res.jobs.length) app.out.info("nothing to do: every pipeline is up to date");
       return res.failed ? 1 : 0;
+    },
+  },
+  {
+    words: ["run", "cron"], usage: "run cron PIPELINE", summary: "fire one tick now on each cron input of PIPELINE",
+    flags: {}, minArgs: 1, maxArgs: 1, mode: "write",
+    async run(app, p) {
+      const specs = await syncPipelines(app);
+      const spec = specs.find((s) => s.name === p.args[0]);
+      if (!spec) await requirePipeline(app, p.args[0]!);
+      if (!cronInputs(spec!.input).length) throw invalid(`pipeline "${p.args[0]}" has no cron input`);
+      await registerCronInputs(app, specs);
+      const n = await fireNow(app, spec!);
+      app.out.info(n ? `fired ${n} tick${n === 1 ? "" : "s"} for ${spec!.name}` : `a tick for this second already exists`);
+      return 0;
     },
   },
   {

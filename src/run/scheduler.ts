@@ -12,6 +12,7 @@ import { fingerprint, heads, inputCommits, inputRepos, ready } from "./inputs.ts
 import { runJob, saltFor, type Progress } from "./job.ts";
 import { chooseSandbox, type SandboxPlan } from "./probe.ts";
 import { syncPipelines } from "./sync.ts";
+import { fireDueTicks, registerCronInputs } from "../cron/ticker.ts";
 
 export interface RunOptions {
   names: string[];
@@ -38,6 +39,8 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
   }
   const selected = new Set(opts.names.length ? opts.names : all);
   if (opts.reprocess) for (const n of selected) await bumpReprocess(app.db, n);
+  await registerCronInputs(app, specs);
+  for (const s of specs) if (selected.has(s.name)) await fireDueTicks(app, s, app.now());
   const keep = [path.dirname(app.settings.pipelinesDir), ...specs.map((s) => s.transform.workingDir)];
   let sandbox: SandboxPlan | null | undefined;
   const failedRepos = new Set<string>();

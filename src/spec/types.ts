@@ -53,6 +53,21 @@ export interface PipelineSpec {
   reprocessSpec: "until_success" | "every_job";
   spout: { overwrite: boolean; marker?: string } | null;
   merge: "append" | "error";
+  /** Where the spec was written; for messages only, not part of the pipeline version. */
+  source?: SpecSource;
+}
+
+/** 1-based line and column of a node in a spec file. */
+export interface SpecPos {
+  line: number;
+  col: number;
+}
+
+/** Positions of a spec's fields, so cross-file checks can point at the offending node. */
+export interface SpecSource {
+  file: string; // as the user named it, e.g. "pipelines/edges.yaml"
+  doc: number; // 0-based index of the YAML document within the file
+  positions: Record<string, SpecPos>; // field path ("input.cross[0].pfs.repo", "" = document) -> value node
 }
 
 /** A located problem in a spec file; message is the part after `field.path: `. */

@@ -1,0 +1,92 @@
+// Fires cron inputs (SPEC §6): each tick is one commit of a file named by its
+// RFC 3339 UTC instant; missed ticks are caught up oldest first (only the
+// newest with `overwrite`); a tick whose file exists is a no-op.
+import type { App } from "../app.ts";
+import { lookup, type Change } from "../repo/tree.ts";
+import type { CronInput, PipelineSpec } from "../spec/types.ts";
+import type { Input } from "../spec/types.ts";
+import { latestTick, parseSchedule, ticksBetween } from "./schedule.ts";
+
+/** Ticks committed per input in one call, so a start far in the past cannot run away. */
+const MAX_CATCH_UP = 1000;
+
+export function cronInputs(input: Input | null): CronInput[] {
+  if (!input) return [];
+  if (input.kind === "cron") return [input];
+  if (input.kind === "pfs") return [];
+  return input.inputs.flatMap(cronInputs);
+}
+
+export function tickName(t: Date): string {
+  return new Date(Math.floor(t.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** Records when each cron input started ticking (first sync), unless the spec names `start`. */
+export async function registerCronInputs(app: App, specs: PipelineSpec[]): Promise<void> {
+  const now = app.now().toISOString();
+  await app.db.write(async (tx) => {
+    for (const s of specs) {
+      for (const c of cronInputs(s.input)) {
+        await tx.run("INSERT OR IGNORE INTO cron_inputs (pipeline, name, start) VALUES (?, ?, ?)", [s.name, c.name, now]);
+      }
+    }
+  });
+}
+
+async function startOf(app: App, pipeline: string, c: CronInput): Promise<Date> {
+  if (c.start) return new Date(c.start);
+  const row = await app.db.get<{ start: string }>("SELECT start FROM cron_inputs WHERE pipeline = ? AND name = ?", [pipeline, c.name]);
+  return row ? new Date(row.start) : app.now();
+}
+
+/** Newest tick already committed to the cron repo, or null. */
+async function lastTick(app: App, repo: string): Promise<Date | null> {
+  const head = await app.repos.branchHead(repo, "master");
+  if (!head) return null;
+  let newest: Date | null = null;
+  for (const e of await app.repos.listDir(head, "/", false)) {
+    const t = Date.parse(e.path.slice(1));
+    if (e.type === "file" && !Number.isNaN(t) && (!newest || t > newest.getTime())) newest = new Date(t);
+  }
+  return newest;
+}
+
+/** Commits every tick that is due by `now` for the pipeline's cron inputs; returns how many. */
+export async function fireDueTicks(app: App, spec: PipelineSpec, now: Date): Promise<number> {
+  let n = 0;
+  for (const c of cronInputs(spec.input)) {
+    const schedule = parseSchedule(c.spec);
+    const start = await startOf(app, spec.name, c);
+    const from = (await lastTick(app, c.repo)) ?? start;
+    const due = c.overwrite
+      ? [latestTick(schedule, start, from, now)].filter((t): t is Date => t !== null)
+      : ticksBetween(schedule, start, from, now, MAX_CATCH_UP);
+    for (const t of due) if (await commitTick(app, c, t)) n++;
+  }
+  return n;
+}
+
+/** One tick now on each cron input of `spec` (`calf run cron`). */
+export async function fireNow(app: App, spec: PipelineSpec): Promise<number> {
+  let n = 0;
+  for (const c of cronInputs(spec.input)) if (await commitTick(app, c, app.now())) n++;
+  return n;
+}
+
+/** Commits the tick file; with overwrite, deletes the older tick files in the same commit. */
+export async function commitTick(app: App, c: CronInput, t: Date): Promise<boolean> {
+  const name = `/${tickName(t)}`;
+  const head = await app.repos.branchHead(c.repo, "master");
+  if (head && (await lookup(app.repos.trees, head.tree, head.sizeBytes, name))) return false;
+  const file = await app.store.putBytes(new TextEncoder().encode(`${tickName(t)}\n`));
+  await app.repos.modify(c.repo, "master", "cron", async (base) => {
+    const changes: Change[] = [{ path: name, file }];
+    if (c.overwrite && head) {
+      for (const e of await app.repos.listDir({ ...head, tree: base.root, sizeBytes: base.size }, "/", false)) {
+        if (e.path !== name) changes.unshift({ path: e.path, file: null });
+      }
+    }
+    return changes;
+  });
+  return true;
+}
