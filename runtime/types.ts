@@ -57,18 +57,28 @@ export interface Hasher {
 
 export interface Runtime {
   readonly name: "bun" | "deno";
-  /** Start argv[0] in a new session/process group (setsid). */
+  /**
+   * Start argv[0] (looked up in `opts.env.PATH`) in a new session/process group
+   * (setsid). Throws an Error with `code` ENOENT/EACCES when it cannot be started.
+   */
   spawn(opts: SpawnOptions): Child;
-  /** mkfifo(3); throws if the path exists. */
+  /** mkfifo(3); throws an Error with `code` (EEXIST if the path exists, ENOENT, ...). */
   mkfifo(path: string, mode?: number): void;
   /** Subscribe to SIGINT/SIGTERM/SIGHUP; returns an unsubscribe function. */
   onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
+  /**
+   * Rejects with `code` EADDRINUSE when the port is taken. `stop()` closes idle
+   * connections and waits for in-flight responses: an endless stream keeps it pending.
+   */
   serve(opts: ServeOptions): Promise<Server>;
   /** Lowercase hex SHA-256. */
   sha256(data: string | Uint8Array): string;
   /** Incremental SHA-256 for streams and large files. */
   sha256Hasher(): Hasher;
-  /** Non-blocking exclusive flock on `path` (created if missing); null when another process holds it. */
+  /**
+   * Non-blocking exclusive flock on `path` (created if missing); null when another
+   * process holds it. The holder writes its pid + "\n" into the file once locked.
+   */
   tryLock(path: string): FileLock | null;
   /** Command-line arguments after the script/binary. */
   args(): string[];

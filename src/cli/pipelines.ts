@@ -8,7 +8,7 @@ import { cronInputs, fireNow, registerCronInputs } from "../cron/ticker.ts";
 import { suggest } from "../spec/suggest.ts";
 import { planJob } from "../run/job.ts";
 import { makeProgress } from "../run/progress.ts";
-import { runOnce } from "../run/scheduler.ts";
+import { runForever, runOnce } from "../run/scheduler.ts";
 import { loadSpecs, syncPipelines } from "../run/sync.ts";
 import { versionHash } from "../run/version.ts";
 import { bool, int } from "./args.ts";
@@ -77,7 +77,16 @@ export const pipelineCommands: Command[] = [
     flags: { once: "bool", reprocess: "bool", parallelism: "string" }, mode: "write",
     async run(app, p) {
       const progress = makeProgress((s) => process.stderr.write(s), !!process.stderr.isTTY, app.out.quiet);
-      const res = await runOnce(app, { names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), progress });
+      const base = { names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), progress };
+      if (!bool(p.flags, "once")) {
+        const stop = new AbortController();
+        const off = [app.rt.onSignal("SIGINT", () => stop.abort()), app.rt.onSignal("SIGTERM", () => stop.abort())];
+        app.out.info("calf run: watching for new commits and spec changes (Ctrl-C to stop)");
+        await runForever(app, { ...base, signal: stop.signal, onError: (err) => app.out.info(`calf: ${(err as Error).message}`) });
+        off.forEach((f) => f());
+        return 0;
+      }
+      const res = await runOnce(app, base);
       if (!res.jobs.length) app.out.info("nothing to do: every pipeline is up to date");
       return res.failed ? 1 : 0;
     },

@@ -80,3 +80,24 @@ async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos:
   }
   return runJob(app, p, { reprocess: opts.reprocess, parallelism: opts.parallelism, sandbox: await sandbox(), progress: opts.progress, signal: opts.signal });
 }
+
+/**
+ * `run` without --once: the daemon loop minus the HTTP API. Re-syncs the specs
+ * folder, fires cron ticks and runs due jobs every `pollMs` until `signal`
+ * aborts; a spec error is reported and retried (the folder may be mid-edit).
+ */
+export async function runForever(app: App, opts: RunOptions & { signal: AbortSignal; pollMs?: number; onError: (err: unknown) => void }): Promise<void> {
+  let reprocess = opts.reprocess;
+  while (!opts.signal.aborted) {
+    try {
+      await runOnce(app, { ...opts, reprocess });
+      reprocess = false;
+    } catch (err) {
+      opts.onError(err);
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, opts.pollMs ?? 1000);
+      opts.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
+}
