@@ -71,7 +71,7 @@ export function acquireWriteLock(rt: Runtime, dataDir: string): FileLock {
   if (!lock) {
     let holder = "";
     try {
-      holder = fs.readFileSync(lockPath + ".pid", "utf8").trim();
+      holder = fs.readFileSync(lockPath, "utf8").trim(); // the holder writes its pid into the lock file
     } catch {
       // no pid recorded: say nothing about it
     }
@@ -79,6 +79,5 @@ export function acquireWriteLock(rt: Runtime, dataDir: string): FileLock {
       hint: "wait for it to finish, or stop the running calf serve; read-only commands still work",
     });
   }
-  fs.writeFileSync(lockPath + ".pid", `${process.pid}\n`);
   return lock;
 }

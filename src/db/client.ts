@@ -2,8 +2,9 @@
 // migrations, and offers the two ways in: reads on the pool, and `write()`,
 // one BEGIN IMMEDIATE transaction at a time (drizzle's libSQL session ignores
 // transaction behaviour, so writes go through the client's own transaction).
-import { createClient, type Client, type InArgs, type Transaction } from "@libsql/client";
-import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import type { Client, InArgs, Transaction } from "@libsql/client";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
+import { CalfError } from "../errors.ts";
 import { migrations } from "./migrations.ts";
 import * as schema from "./schema.ts";
 
@@ -21,9 +22,9 @@ export class Db {
   #client: Client;
   #writeQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(client: Client) {
+  constructor(client: Client, orm: LibSQLDatabase<typeof schema>) {
     this.#client = client;
-    this.orm = drizzle(client, { schema });
+    this.orm = orm;
   }
 
   async all<T = Row>(sql: string, args: InArgs = []): Promise<T[]> {
@@ -71,13 +72,26 @@ export class Db {
 }
 
 /** Opens `url` (file:, libsql:, http(s):) and brings its schema up to date. */
-export async function openDb(url: string, opts: { authToken?: string; readOnly?: boolean } = {}): Promise<Db> {
-  const client = createClient({ url, authToken: opts.authToken, concurrency: 4, timeout: 15 } as any);
+export async function openDb(url: string, opts: { authToken?: string } = {}): Promise<Db> {
+  // Loaded on first use: commands that never open the database (--version,
+  // usage errors) do not pay for loading libSQL's native driver.
+  let libsql: typeof import("@libsql/client");
+  let drizzleLibsql: typeof import("drizzle-orm/libsql");
+  try {
+    libsql = await import("@libsql/client");
+    drizzleLibsql = await import("drizzle-orm/libsql");
+  } catch (err) {
+    throw new CalfError("failed", `cannot load the libSQL database driver: ${(err as Error).message.split("\n")[0]}`, {
+      hint: "the calf binary unpacks its driver into $TMPDIR (default /tmp): point TMPDIR at a writable folder that allows executables",
+      cause: err,
+    });
+  }
+  const client = libsql.createClient({ url, authToken: opts.authToken, concurrency: 4, timeout: 15 } as Parameters<typeof libsql.createClient>[0]);
   if (url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA synchronous = FULL");
   }
-  const db = new Db(client);
+  const db = new Db(client, drizzleLibsql.drizzle(client, { schema }));
   await migrate(db);
   return db;
 }

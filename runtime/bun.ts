@@ -1,0 +1,106 @@
+// The Runtime on Bun: Bun.spawn with setsid, libc mkfifo/flock through bun:ffi,
+// Bun.serve, Bun.CryptoHasher. Loaded only on Bun (index.ts imports it lazily);
+// everything runtime-neutral lives in _group.ts and _libc.ts.
+import { CString, dlopen, read } from "bun:ffi";
+import { closeSync, constants, ftruncateSync, openSync, writeSync } from "node:fs";
+import process from "node:process";
+import { checkCwd, listenError, startError, superviseGroup } from "./_group.ts";
+import { cString, dlopenLibc, errnoError, EWOULDBLOCK, LOCK_EX, LOCK_NB, LOCK_UN } from "./_libc.ts";
+import type { FileLock, Runtime, SpawnOptions } from "./types.ts";
+
+const SYMBOLS = {
+  mkfifo: { args: ["ptr", "u32"], returns: "i32" },
+  flock: { args: ["i32", "i32"], returns: "i32" },
+  strerror: { args: ["i32"], returns: "ptr" },
+  __errno_location: { args: [], returns: "ptr" },
+} as const;
+
+let libc: ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"] | undefined;
+function lib() {
+  libc ??= dlopenLibc((name) => dlopen(name, SYMBOLS).symbols);
+  return libc;
+}
+
+/** errno of the libc call just made, as an Error. Read it before any other FFI call. */
+function lastError(syscall: string, path: string) {
+  const errno = read.i32(lib().__errno_location()!, 0);
+  return errnoError(syscall, path, errno, new CString(lib().strerror(errno)!).toString());
+}
+
+function spawn(opts: SpawnOptions) {
+  checkCwd(opts.cwd);
+  const out = opts.outputFile === undefined ? "inherit" : openSync(opts.outputFile, "w");
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    // One fd for stdout and stderr: one file offset, so writes interleave in order.
+    proc = Bun.spawn({
+      cmd: opts.argv, cwd: opts.cwd, env: opts.env, detached: true,
+      stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin),
+      stdout: out, stderr: out,
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw code ? startError(opts.argv[0], code) : err;
+  } finally {
+    if (typeof out === "number") closeSync(out);
+  }
+  // Bun.spawn's own kill/timeout reach only the leader: _group.ts signals the group.
+  const exited = proc.exited.then(() => {
+    const signal = proc.signalCode === null ? null : String(proc.signalCode);
+    return { exitCode: signal ? null : proc.exitCode, signal };
+  });
+  return superviseGroup(proc.pid, exited, opts);
+}
+
+function tryLock(path: string): FileLock | null {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644); // O_CLOEXEC is Bun's default
+  if (lib().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+    const err = lastError("flock", path);
+    closeSync(fd);
+    if (err.errno === EWOULDBLOCK) return null;
+    throw err;
+  }
+  ftruncateSync(fd, 0);
+  writeSync(fd, `${process.pid}\n`, 0);
+  let held = true;
+  return {
+    release() {
+      if (!held) return; // a second close could hit an fd number reused since
+      held = false;
+      lib().flock(fd, LOCK_UN);
+      closeSync(fd);
+    },
+  };
+}
+
+export const bunRuntime: Runtime = {
+  name: "bun",
+  spawn,
+  mkfifo(path, mode = 0o600) {
+    if (lib().mkfifo(cString(path), mode) !== 0) throw lastError("mkfifo", path);
+  },
+  onSignal(signal, handler) {
+    process.on(signal, handler);
+    return () => void process.off(signal, handler);
+  },
+  async serve({ hostname, port, fetch }) {
+    // development: false — no source-code error pages; but it also turns SO_REUSEPORT on
+    // (a second calf would bind the same port silently), hence reusePort: false.
+    // idleTimeout: 0 — like Deno.serve, never cut a quiet long poll (Bun's default: 10 s).
+    let server: ReturnType<typeof Bun.serve>;
+    try {
+      server = Bun.serve({ hostname, port, fetch, development: false, reusePort: false, idleTimeout: 0 });
+    } catch (err) {
+      throw listenError(err, hostname, port);
+    }
+    return { hostname: server.hostname ?? hostname, port: server.port ?? port, stop: () => server.stop() };
+  },
+  sha256: (data) => new Bun.CryptoHasher("sha256").update(data).digest("hex"),
+  sha256Hasher() {
+    const hasher = new Bun.CryptoHasher("sha256");
+    return { update: (data) => void hasher.update(data), digest: () => hasher.digest("hex") };
+  },
+  tryLock,
+  // `bun main.ts a b` and a compiled `calf a b` (argv = ["bun", "/$bunfs/root/calf", "a", "b"]) alike.
+  args: () => process.argv.slice(2),
+};

@@ -1,0 +1,118 @@
+// The Runtime on Deno: node:child_process spawn with setsid (Deno.Command cannot
+// send stdout and stderr to one file), libc mkfifo through Deno.dlopen,
+// FsFile.tryLockSync (flock), Deno.serve. Loaded only on Deno (index.ts imports it lazily).
+import { spawn as nodeSpawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { accessSync, closeSync, constants, existsSync, openSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { checkCwd, listenError, startError, superviseGroup } from "./_group.ts";
+import { cString, dlopenLibc, errnoError } from "./_libc.ts";
+import type { DenoApi } from "./_deno_api.ts";
+import type { FileLock, Runtime, SpawnOptions } from "./types.ts";
+
+declare const Deno: DenoApi;
+
+const SYMBOLS = {
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+let libc: ReturnType<typeof Deno.dlopen<typeof SYMBOLS>>["symbols"] | undefined;
+function lib() {
+  libc ??= dlopenLibc((name) => Deno.dlopen(name, SYMBOLS).symbols);
+  return libc;
+}
+
+/** node:child_process reports a failed start only on the next tick; work out why now, like Bun. */
+function startErrorCode(argv0: string, PATH: string): string {
+  const candidates = argv0.includes("/") ? [argv0] : PATH.split(":").map((dir) => join(dir || ".", argv0));
+  const found = candidates.filter((p) => existsSync(p));
+  if (found.length === 0) return "ENOENT";
+  try {
+    for (const p of found) accessSync(p, constants.X_OK);
+  } catch {
+    return "EACCES";
+  }
+  return "EUNKNOWN";
+}
+
+function spawn(opts: SpawnOptions) {
+  checkCwd(opts.cwd);
+  const out = opts.outputFile === undefined ? "inherit" : openSync(opts.outputFile, "w");
+  const [argv0, ...rest] = opts.argv;
+  const child = nodeSpawn(argv0, rest, {
+    cwd: opts.cwd, env: opts.env, detached: true,
+    // One fd for stdout and stderr: one file offset, so writes interleave in order.
+    stdio: [opts.stdin === undefined ? "ignore" : "pipe", out, out],
+  });
+  if (typeof out === "number") closeSync(out);
+  // A failed start is thrown below; a later "error" (a failed kill) must not crash calf.
+  child.on("error", () => {});
+  if (child.pid === undefined) {
+    throw startError(argv0, startErrorCode(argv0, opts.env.PATH ?? process.env.PATH ?? ""));
+  }
+  if (child.stdin) {
+    child.stdin.on("error", () => {}); // EPIPE: the child need not read all of its stdin
+    child.stdin.end(opts.stdin);
+  }
+  const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) =>
+    child.once("exit", (exitCode, signal) => resolve({ exitCode, signal }))
+  );
+  return superviseGroup(child.pid, exited, opts);
+}
+
+function tryLock(path: string): FileLock | null {
+  // Deno's FsFile locks are flock(2) on Linux (verified against bun.ts), opened O_CLOEXEC.
+  const file = Deno.openSync(path, { read: true, write: true, create: true });
+  if (!file.tryLockSync(true)) {
+    file.close();
+    return null;
+  }
+  file.truncateSync(0);
+  file.writeSync(new TextEncoder().encode(`${Deno.pid}\n`));
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      file.unlockSync();
+      file.close();
+    },
+  };
+}
+
+export const denoRuntime: Runtime = {
+  name: "deno",
+  spawn,
+  mkfifo(path, mode = 0o600) {
+    if (lib().mkfifo(cString(path), mode) !== 0) {
+      const errno = new Deno.UnsafePointerView(lib().__errno_location()).getInt32();
+      throw errnoError("mkfifo", path, errno, Deno.UnsafePointerView.getCString(lib().strerror(errno)));
+    }
+  },
+  onSignal(signal, handler) {
+    Deno.addSignalListener(signal, handler);
+    return () => Deno.removeSignalListener(signal, handler);
+  },
+  serve({ hostname, port, fetch }) {
+    return new Promise((resolve, reject) => {
+      try {
+        const server = Deno.serve({
+          hostname, port,
+          onListen: (addr) => resolve({ hostname: addr.hostname, port: addr.port, stop: () => server.shutdown() }),
+        }, (req) => fetch(req));
+      } catch (err) {
+        reject(listenError(err, hostname, port));
+      }
+    });
+  },
+  sha256: (data) => createHash("sha256").update(data).digest("hex"),
+  sha256Hasher() {
+    const hash = createHash("sha256");
+    return { update: (data) => void hash.update(data), digest: () => hash.digest("hex") };
+  },
+  tryLock,
+  args: () => [...Deno.args],
+};

@@ -1,0 +1,429 @@
+// The Runtime contract: cases every adapter in runtime/ must pass, written against
+// node:assert and plain promises so that bun:test (bun.test.ts) and Deno.test
+// (deno.contract.ts) loop over the same list. Linux only: uses sh, sleep and /proc.
+import assert from "node:assert/strict";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import type { Runtime, SpawnResult } from "../../runtime/types.ts";
+
+export interface ContractCase {
+  name: string;
+  timeoutMs: number;
+  fn: () => Promise<void>;
+}
+
+export interface ContractHost {
+  /** argv that runs test/runtime/_helper.ts as a separate process of this runtime. */
+  helperArgv: string[];
+}
+
+/** The absolute path of the helper script, for building `helperArgv`. */
+export const HELPER_PATH = fileURLToPath(new URL("./_helper.ts", import.meta.url).href);
+
+const ENV = { PATH: "/usr/bin:/bin" };
+
+/** Rejects after `ms` — for runners (Deno.test) that have no per-test timeout. */
+export function withTimeout(name: string, ms: number, fn: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name}: timed out after ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([fn(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "calf-rt-")));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A pid counts as gone once it no longer exists or is a zombie nobody reaped yet. */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX] /s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
+
+export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[] {
+  const cases: ContractCase[] = [];
+  const test = (name: string, fn: () => Promise<void>, timeoutMs = 10_000) => cases.push({ name, fn, timeoutMs });
+
+  // Runs argv to completion in a temp dir; returns the result and the combined output.
+  async function run(argv: string[], extra: { stdin?: string; env?: Record<string, string> } = {}) {
+    let output = "";
+    let result: SpawnResult | undefined;
+    await inTempDir(async (dir) => {
+      const outputFile = join(dir, "out");
+      result = await rt.spawn({ argv, cwd: dir, env: extra.env ?? ENV, stdin: extra.stdin, outputFile }).done;
+      output = read(outputFile);
+    });
+    return { result: result!, output };
+  }
+
+  // --- spawn -----------------------------------------------------------------
+
+  test("spawn() resolves done with the exit code", async () => {
+    const { result } = await run(["sh", "-c", "exit 3"]);
+    assert.deepEqual(result, { exitCode: 3, signal: null, timedOut: false });
+  });
+
+  test("spawn() passes exactly the given env, nothing of the parent's", async () => {
+    const { output } = await run(["env"], { env: { PATH: "/usr/bin:/bin", CALF_ONLY: "1" } });
+    assert.deepEqual(output.trim().split("\n").sort(), ["CALF_ONLY=1", "PATH=/usr/bin:/bin"]);
+  });
+
+  test("spawn() runs in cwd", async () => {
+    await inTempDir(async (dir) => {
+      await rt.spawn({ argv: ["sh", "-c", "pwd > here"], cwd: dir, env: ENV }).done;
+      assert.equal(read(join(dir, "here")), `${dir}\n`);
+    });
+  });
+
+  test("spawn() feeds stdin text and closes it", async () => {
+    const text = "line 1\nlíne 2 ✓\n".repeat(5000); // > a pipe buffer
+    const { output } = await run(["cat"], { stdin: text });
+    assert.equal(output, text);
+  });
+
+  test("spawn() without stdin gives the child /dev/null", async () => {
+    const { output } = await run(["readlink", "/proc/self/fd/0"]);
+    assert.equal(output, "/dev/null\n");
+  });
+
+  test("spawn() truncates outputFile and interleaves stdout and stderr in order", async () => {
+    await inTempDir(async (dir) => {
+      const outputFile = join(dir, "out");
+      writeFileSync(outputFile, "stale ".repeat(1000));
+      const script = "echo 1; echo 2 >&2; echo 3; echo 4 >&2; echo 5";
+      await rt.spawn({ argv: ["sh", "-c", script], cwd: dir, env: ENV, outputFile }).done;
+      assert.equal(read(outputFile), "1\n2\n3\n4\n5\n");
+    });
+  });
+
+  test("spawn() starts the child in its own session and process group", async () => {
+    await inTempDir(async (dir) => {
+      const outputFile = join(dir, "out");
+      const child = rt.spawn({ argv: ["cat", "/proc/self/stat"], cwd: dir, env: ENV, outputFile });
+      await child.done;
+      // pid (comm) state ppid pgrp session ...
+      const [pgrp, session] = read(outputFile).replace(/^.*\) /s, "").split(" ").slice(2, 4).map(Number);
+      assert.deepEqual({ pgrp, session }, { pgrp: child.pid, session: child.pid });
+      assert.notEqual(child.pid, process.pid);
+    });
+  });
+
+  test("spawn() throws ENOENT at once for a command not on the child's PATH", async () => {
+    assert.throws(() => rt.spawn({ argv: ["calf-no-such-command"], cwd: tmpdir(), env: ENV }), {
+      name: "Error",
+      code: "ENOENT",
+      message: `spawn "calf-no-such-command": not found in the child's $PATH (ENOENT)`,
+    });
+  });
+
+  test("spawn() throws ENOENT naming the cwd when the working directory is missing", async () => {
+    assert.throws(() => rt.spawn({ argv: ["sh", "-c", "true"], cwd: "/calf-no-such-dir", env: ENV }), {
+      name: "Error",
+      code: "ENOENT",
+      message: `spawn "/calf-no-such-dir": working directory does not exist (ENOENT)`,
+    });
+  });
+
+  test("spawn() kills what the child left running in its group once it exits", async () => {
+    await inTempDir(async (dir) => {
+      const child = rt.spawn({ argv: ["sh", "-c", "sleep 30 & echo $! > pid"], cwd: dir, env: ENV });
+      assert.deepEqual(await child.done, { exitCode: 0, signal: null, timedOut: false });
+      const pid = Number(read(join(dir, "pid")));
+      assert.ok(pid > 0);
+      await waitFor(`background sleep ${pid} to die`, () => !isRunning(pid), 2000);
+    });
+  });
+
+  test("spawn() sends SIGTERM to the whole group at timeoutMs and reports timedOut", async () => {
+    await inTempDir(async (dir) => {
+      const started = Date.now();
+      const child = rt.spawn({ argv: ["sh", "-c", "sleep 30 & echo $! > pid; wait"], cwd: dir, env: ENV, timeoutMs: 300 });
+      assert.deepEqual(await child.done, { exitCode: null, signal: "SIGTERM", timedOut: true });
+      assert.ok(Date.now() - started < 5000);
+      const pid = Number(read(join(dir, "pid")));
+      await waitFor(`background sleep ${pid} to die`, () => !isRunning(pid), 2000);
+    });
+  });
+
+  test("spawn() escalates to SIGKILL after killGraceMs when SIGTERM is ignored", async () => {
+    await inTempDir(async (dir) => {
+      const started = Date.now();
+      const script = `trap "" TERM; sleep 30 & echo $! > pid; wait`;
+      const child = rt.spawn({ argv: ["sh", "-c", script], cwd: dir, env: ENV, timeoutMs: 200, killGraceMs: 300 });
+      assert.deepEqual(await child.done, { exitCode: null, signal: "SIGKILL", timedOut: true });
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 450 && elapsed < 5000, `took ${elapsed} ms`);
+      const pid = Number(read(join(dir, "pid")));
+      await waitFor(`background sleep ${pid} to die`, () => !isRunning(pid), 2000);
+    });
+  });
+
+  test("Child.kill() signals the whole group; it is a no-op once done", async () => {
+    await inTempDir(async (dir) => {
+      const child = rt.spawn({ argv: ["sh", "-c", "sleep 30 & echo $! > pid; wait"], cwd: dir, env: ENV });
+      await waitFor("pid file", () => read(join(dir, "pid")).endsWith("\n"));
+      const pid = Number(read(join(dir, "pid")));
+      child.kill("SIGTERM");
+      assert.deepEqual(await child.done, { exitCode: null, signal: "SIGTERM", timedOut: false });
+      await waitFor(`background sleep ${pid} to die`, () => !isRunning(pid), 2000);
+      child.kill("SIGKILL");
+    });
+  });
+
+  // --- FIFOs -----------------------------------------------------------------
+
+  test("mkfifo() creates a FIFO with mode 0600 and throws EEXIST the second time", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "f");
+      rt.mkfifo(path);
+      const st = statSync(path);
+      assert.ok(st.isFIFO());
+      assert.equal(st.mode & 0o777, 0o600);
+      assert.throws(() => rt.mkfifo(path), {
+        name: "Error", code: "EEXIST", syscall: "mkfifo", message: `mkfifo "${path}": File exists (EEXIST)`,
+      });
+      assert.throws(() => rt.mkfifo(join(dir, "missing", "f")), { code: "ENOENT" });
+    });
+  });
+
+  // The reader side of a spout: read() returns 0 bytes (EOF) when the last writer
+  // closes, and a blocking open() waits for the next writer (fifo(7), pipe(7)).
+  async function readToEof(fh: FileHandle): Promise<string> {
+    let text = "";
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length);
+      if (bytesRead === 0) return text; // EOF: no writer left
+      text += new TextDecoder().decode(buf.subarray(0, bytesRead));
+    }
+  }
+
+  async function readFifoSession(fifo: string): Promise<string> {
+    const fh = await open(fifo, "r"); // blocks (in the thread pool, not the event loop) until a writer opens
+    try {
+      return await readToEof(fh);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  // One string per EOF until `bytes` have arrived. The next read end is opened BEFORE
+  // the current one is closed: a writer that opens in between "EOF" and "close" finds
+  // a reader, writes into the pipe and exits 0 — and with no reader left after our
+  // close the kernel frees the pipe and those bytes are gone (seen on Bun and Deno).
+  async function readFifoSessions(fifo: string, bytes: number): Promise<string[]> {
+    const sessions: string[] = [];
+    let fh = await open(fifo, "r");
+    for (;;) {
+      sessions.push(await readToEof(fh));
+      if (sessions.join("").length >= bytes) break;
+      const next = await open(fifo, "r"); // returns once the next writer has opened
+      await fh.close();
+      fh = next;
+    }
+    await fh.close();
+    return sessions;
+  }
+
+  test("a FIFO read to EOF and reopened before close gets every byte of successive writers", async () => {
+    await inTempDir(async (dir) => {
+      const fifo = join(dir, "fifo");
+      rt.mkfifo(fifo);
+      const writer = rt.spawn({ argv: ["sh", "-c", `printf abc > "$1"; printf def > "$1"`, "sh", fifo], cwd: dir, env: ENV });
+      // When the second `>` opens before the reader has seen EOF, both land in one
+      // session: EOF marks "no writer right now", never a message boundary.
+      const sessions = await readFifoSessions(fifo, 6);
+      assert.equal(sessions.join(""), "abcdef");
+      assert.ok(sessions.length <= 2, `sessions: ${JSON.stringify(sessions)}`);
+      assert.equal((await writer.done).exitCode, 0);
+    });
+  });
+
+  test("a FIFO reader that reopens before closing loses nothing across 300 writer opens", async () => {
+    await inTempDir(async (dir) => {
+      const fifo = join(dir, "fifo");
+      rt.mkfifo(fifo);
+      const script = `i=0; while [ $i -lt 300 ]; do printf x > "$1"; i=$((i+1)); done`;
+      const writer = rt.spawn({ argv: ["sh", "-c", script, "sh", fifo], cwd: dir, env: ENV });
+      const reading = readFifoSessions(fifo, 300);
+      assert.equal((await writer.done).exitCode, 0);
+      // The last writer may have come and gone between an EOF and the next open():
+      // its bytes wait in the pipe, and the open() waits for a writer that never
+      // comes. Release it the way a spout reader is released when its process exits.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch (err) {
+        if ((err as { code?: string }).code !== "ENXIO") throw err; // no reader left: it is done
+      }
+      const sessions = await reading;
+      assert.equal(sessions.join(""), "x".repeat(300));
+    });
+  }, 20_000);
+
+  test("a FIFO reader gets EOF when its writer exits, and a reopen waits for the next writer", async () => {
+    await inTempDir(async (dir) => {
+      const fifo = join(dir, "fifo");
+      rt.mkfifo(fifo);
+      const write = (text: string) => rt.spawn({ argv: ["sh", "-c", `printf ${text} > "$1"`, "sh", fifo], cwd: dir, env: ENV });
+      const first = write("abc");
+      assert.equal(await readFifoSession(fifo), "abc");
+      await first.done;
+      const second = readFifoSession(fifo); // pending: nobody has the write end open
+      await new Promise((r) => setTimeout(r, 100));
+      await write("def").done;
+      assert.equal(await second, "def");
+    });
+  });
+
+  test("a pending FIFO open() returns (then EOF) once we open the write end O_NONBLOCK", async () => {
+    await inTempDir(async (dir) => {
+      const fifo = join(dir, "fifo");
+      rt.mkfifo(fifo);
+      // No reader yet: a non-blocking writer open fails with ENXIO (fifo(7)).
+      assert.throws(() => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), { code: "ENXIO" });
+      const pending = readFifoSession(fifo);
+      await new Promise((r) => setTimeout(r, 100));
+      // How a spout reader is told to stop when the spout process is gone.
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      assert.equal(await pending, "");
+    });
+  });
+
+  // --- locks -----------------------------------------------------------------
+
+  const spawnHelper = (dir: string, args: string[]) => {
+    const outputFile = join(dir, `helper-${args[0]}.out`);
+    const child = rt.spawn({ argv: [...host.helperArgv, ...args], cwd: dir, env: { ...ENV, HOME: process.env.HOME ?? dir }, outputFile });
+    return { child, output: () => read(outputFile) };
+  };
+
+  test("tryLock() writes our pid; another process cannot take the lock until release()", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "lock");
+      const lock = rt.tryLock(path);
+      assert.ok(lock);
+      assert.equal(read(path), `${process.pid}\n`);
+      const busy = spawnHelper(dir, ["lock", path]);
+      assert.equal((await busy.child.done).exitCode, 3, busy.output());
+      assert.equal(busy.output(), "busy\n");
+      lock.release();
+      lock.release(); // harmless twice
+      const again = rt.tryLock(path);
+      assert.ok(again);
+      again.release();
+    });
+  }, 30_000);
+
+  test("tryLock() returns null while another process holds it, and succeeds once that holder is SIGKILLed", async () => {
+    await inTempDir(async (dir) => {
+      const path = join(dir, "lock");
+      const holder = spawnHelper(dir, ["lock", path]);
+      await waitFor("the helper to take the lock", () => holder.output() === "locked\n", 20_000);
+      assert.equal(rt.tryLock(path), null);
+      assert.equal(read(path), `${holder.child.pid}\n`);
+      holder.child.kill("SIGKILL");
+      assert.equal((await holder.child.done).signal, "SIGKILL");
+      const lock = rt.tryLock(path);
+      assert.ok(lock);
+      lock.release();
+    });
+  }, 30_000);
+
+  // --- the rest ----------------------------------------------------------------
+
+  test("args() returns the arguments after the script", async () => {
+    await inTempDir(async (dir) => {
+      const helper = spawnHelper(dir, ["args", "a b", "--x", ""]);
+      assert.equal((await helper.child.done).exitCode, 0, helper.output());
+      assert.deepEqual(JSON.parse(helper.output()), ["args", "a b", "--x", ""]);
+    });
+  }, 30_000);
+
+  test("serve() on port 0 reports the real port and answers fetch", async () => {
+    const server = await rt.serve({
+      hostname: "127.0.0.1", port: 0,
+      fetch: (req) => new Response(`pong ${req.method} ${new URL(req.url).pathname}`),
+    });
+    try {
+      assert.ok(server.port > 0);
+      assert.equal(server.hostname, "127.0.0.1");
+      const res = await fetch(`http://127.0.0.1:${server.port}/x/y`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "pong GET /x/y");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("serve() rejects with EADDRINUSE when the port is taken", async () => {
+    const first = await rt.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("1") });
+    try {
+      await assert.rejects(rt.serve({ hostname: "127.0.0.1", port: first.port, fetch: () => new Response("2") }), {
+        name: "Error", code: "EADDRINUSE", message: `listen "127.0.0.1:${first.port}": address already in use (EADDRINUSE)`,
+      });
+    } finally {
+      await first.stop();
+    }
+  });
+
+  test("sha256() hashes strings and bytes to lowercase hex", async () => {
+    const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    assert.equal(rt.sha256("abc"), abc);
+    assert.equal(rt.sha256(new TextEncoder().encode("abc")), abc);
+    assert.equal(rt.sha256(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  });
+
+  test("sha256Hasher() digests chunks like sha256() digests the whole", async () => {
+    const hasher = rt.sha256Hasher();
+    hasher.update("a");
+    hasher.update(new TextEncoder().encode("b"));
+    hasher.update("c");
+    assert.equal(hasher.digest(), rt.sha256("abc"));
+    const big = new Uint8Array(3 << 20).map((_, i) => i % 251);
+    const chunked = rt.sha256Hasher();
+    for (let i = 0; i < big.length; i += 65536) chunked.update(big.subarray(i, i + 65536));
+    assert.equal(chunked.digest(), rt.sha256(big));
+  });
+
+  test("onSignal() calls the handler for SIGHUP until unsubscribed", async () => {
+    let calls = 0;
+    const off = rt.onSignal("SIGHUP", () => calls++);
+    try {
+      process.kill(process.pid, "SIGHUP");
+      await waitFor("the SIGHUP handler", () => calls === 1, 2000);
+    } finally {
+      off();
+    }
+  });
+
+  return cases;
+}
