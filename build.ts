@@ -12,10 +12,19 @@ export const DEFAULT_ENTRY = join(ROOT, "src/main.ts");
 export const DEFAULT_OUTFILE = join(ROOT, "dist/calf");
 
 /**
- * Everything that can be checked before compiling, e.g. that every spec in
- * pipelines/ lints. Throw an Error to fail the build. (Hook: wired by src/ owners.)
+ * Everything that can be checked before compiling: every example spec in
+ * pipelines/ lints. Each folder pipelines/sample/<repo>/ is the sample data of
+ * a repo that `npm start` creates, so those repos count as existing.
  */
-export async function checkBeforeBuild(): Promise<void> {}
+export async function checkBeforeBuild(): Promise<void> {
+  const { loadFolder } = await import("./src/spec/load.ts");
+  const { formatIssue } = await import("./src/spec/format.ts");
+  const dir = join(ROOT, "pipelines");
+  const sample = join(dir, "sample");
+  const repos = existsSync(sample) ? readdirSync(sample) : [];
+  const { issues } = await loadFolder(dir, { existingRepos: repos });
+  if (issues.length) throw new Error(`example pipelines do not lint:\n${issues.map(formatIssue).join("\n")}`);
+}
 
 function hostLibc(): "gnu" | "musl" {
   // musl systems have /lib/ld-musl-<arch>.so.1 (glibc: /lib64/ld-linux-*.so.2).

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# `npm start`: load the sample books into a repo and run the example
+# `npm start`: load each pipelines/sample/<repo>/ folder into repo <repo> and run the example
 # pipelines (count -> top) with the freshly built dist/calf on ./.calf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calf=./dist/calf
-$calf list repo -o json | grep -q '"name": "books"' || $calf create repo books --description "sample texts"
-$calf put file books@master:/ -f pipelines/sample/books -r --overwrite --message "sample books"
+for dir in pipelines/sample/*/; do
+  repo=$(basename "$dir")
+  $calf list repo -o json | grep -q "\"name\": \"$repo\"" || $calf create repo "$repo" --description "sample data"
+  $calf put file "$repo@master:/" -f "$dir" -r --overwrite --message "sample data"
+done
 $calf run --once
 echo
 echo "== top words (calf get file top@master:/top20.txt) =="
