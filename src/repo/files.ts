@@ -84,13 +84,14 @@ async function listSources(src: string, target: string, recursive: boolean): Pro
   return out;
 }
 
-export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+/** Runs `fn` over `items`, at most `limit` at a time; `slot` (0..limit-1) names the worker. */
+export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T, i: number, slot: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const worker = async () => {
+  const worker = async (slot: number) => {
     while (next < items.length) {
       const i = next++;
-      await fn(items[i]!, i);
+      await fn(items[i]!, i, slot);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, slot) => worker(slot)));
 }

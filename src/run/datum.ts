@@ -3,7 +3,6 @@
 // err_cmd after the last failure. Returns the outputs of the successful
 // attempt; nothing of a failed attempt is kept.
 import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { Runtime, SpawnResult } from "../../runtime/types.ts";
 import type { Datum } from "../plan/types.ts";
@@ -24,7 +23,7 @@ export interface DatumContext {
   spec: PipelineSpec;
   jobId: string;
   outputCommit: string;
-  /** Private folder for this datum; removed afterwards. */
+  /** The worker slot's private folder, reused datum after datum (left empty of inputs and outputs). */
   scratch: string;
   logDir: string;
   sandbox: { root: RootEntry[]; keep: string[] } | null;
@@ -45,7 +44,9 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
   const { spec } = ctx;
   const pfsDir = path.join(ctx.scratch, "pfs");
   const outDir = path.join(pfsDir, "out");
-  await fsp.mkdir(pfsDir, { recursive: true });
+  const slotLog = path.join(ctx.scratch, "log");
+  fs.mkdirSync(outDir, { recursive: true });
+  const inputNames = [...new Set(datum.inputs.map((i) => i.name))];
   try {
     const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, sandbox: !!ctx.sandbox, pfsDir, scratch: ctx.scratch });
     const pfsRoot = ctx.sandbox ? "/pfs" : pfsDir;
@@ -54,51 +55,69 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
       pipeline: spec.name, jobId: ctx.jobId, datumId: datum.id, outputCommit: ctx.outputCommit,
     });
     const resolve = (p: string) => m.files.get(p) ?? null;
-    const launch = (argv: string[], stdin: string[] | undefined, logFile: string) => {
+    // The slot's log file is truncated per attempt and kept (renamed) only when
+    // the transform wrote something: most datums print nothing.
+    const launch = async (argv: string[], stdin: string[] | undefined, keepAs: string) => {
       const fix = (s: string) => (ctx.sandbox ? s : rewritePfs(s, pfsRoot));
       const cmd = argv.map(fix);
       const full = ctx.sandbox
         ? bwrapArgv({ root: ctx.sandbox.root, inputs: m.binds, outDir, keep: ctx.sandbox.keep, cwd: spec.transform.workingDir, argv: cmd })
         : cmd;
-      return spawnAbortable(ctx, {
+      const res = await spawnAbortable(ctx, {
         argv: full, cwd: spec.transform.workingDir, env,
         stdin: stdin ? stdin.map(fix).join("\n") + "\n" : undefined,
-        outputFile: logFile, timeoutMs: spec.datumTimeoutMs ?? undefined,
+        outputFile: slotLog, timeoutMs: spec.datumTimeoutMs ?? undefined,
       });
+      const kept = keepLog(slotLog, path.join(ctx.logDir, keepAs));
+      return { res, log: kept };
     };
     let reason = "";
     let tries = 0;
     for (let attempt = 1; attempt <= spec.datumTries && !ctx.signal.aborted; attempt++) {
       tries = attempt;
-      await fsp.rm(outDir, { recursive: true, force: true });
-      await fsp.mkdir(outDir, { recursive: true });
-      const logFile = path.join(ctx.logDir, `${datum.id}.${attempt}.log`);
-      const res = await launch(spec.transform.cmd, spec.transform.stdin, logFile);
-      trimLog(logFile);
+      emptyDir(outDir);
+      const { res, log } = await launch(spec.transform.cmd, spec.transform.stdin, `${datum.id}.${attempt}.log`);
       if (ok(res, spec.transform.acceptReturnCode)) {
         try {
           const outputs = await collectOutputs(ctx.store, outDir, resolve);
+          emptyDir(outDir);
           return { state: "success", outputs, tries, durationMs: performance.now() - started, reason: null };
         } catch (err) {
           if (!(err instanceof OutputError)) throw err;
           reason = err.message;
-          fs.appendFileSync(logFile, `calf: ${err.message}\n`);
+          fs.appendFileSync(path.join(ctx.logDir, `${datum.id}.${attempt}.log`), `calf: ${err.message}\n`);
           continue;
         }
       }
-      reason = describe(res, spec.datumTimeoutMs) + tailOf(logFile);
+      reason = describe(res, spec.datumTimeoutMs) + (log ? tailOf(log) : "");
     }
+    emptyDir(outDir);
     if (ctx.signal.aborted) return { state: "failed", outputs: [], tries, durationMs: performance.now() - started, reason: "job was killed" };
     if (spec.transform.errCmd) {
-      const logFile = path.join(ctx.logDir, `${datum.id}.err_cmd.log`);
-      const res = await launch(spec.transform.errCmd, spec.transform.errStdin, logFile);
-      trimLog(logFile);
+      const { res } = await launch(spec.transform.errCmd, spec.transform.errStdin, `${datum.id}.err_cmd.log`);
       if (res.exitCode === 0) return { state: "recovered", outputs: [], tries, durationMs: performance.now() - started, reason };
     }
     return { state: "failed", outputs: [], tries, durationMs: performance.now() - started, reason };
   } finally {
-    await fsp.rm(ctx.scratch, { recursive: true, force: true });
+    for (const name of inputNames) fs.rmSync(path.join(pfsDir, name), { recursive: true, force: true });
+    fs.rmSync(path.join(ctx.scratch, "in"), { recursive: true, force: true });
   }
+}
+
+/** Empties /pfs/out for the next attempt or datum (a readdir when it already is). */
+function emptyDir(dir: string): void {
+  if (fs.readdirSync(dir).length === 0) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir);
+}
+
+/** Moves a non-empty slot log to its datum's name (bounded); returns where it went, or null. */
+function keepLog(slotLog: string, dest: string): string | null {
+  const st = fs.statSync(slotLog, { throwIfNoEntry: false });
+  if (!st || st.size === 0) return null;
+  fs.renameSync(slotLog, dest);
+  trimLog(dest);
+  return dest;
 }
 
 function ok(r: SpawnResult, accept: number[]): boolean {
