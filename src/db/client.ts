@@ -86,7 +86,7 @@ export async function openDb(url: string, opts: { authToken?: string } = {}): Pr
       cause: err,
     });
   }
-  const client = libsql.createClient({ url, authToken: opts.authToken, concurrency: 4, timeout: 15 } as Parameters<typeof libsql.createClient>[0]);
+  const client = libsql.createClient({ url, authToken: opts.authToken, concurrency: 4, timeout: 15_000 } as Parameters<typeof libsql.createClient>[0]);
   if (url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA synchronous = FULL");

@@ -25,6 +25,7 @@ async function diffDir(loader: NodeLoader, a: string | null, b: string | null, p
     const p = `${prefix}/${name}`;
     if (l && r && l.type === r.type && l.hash === r.hash) continue;
     if (l?.type === "file" && r?.type === "file") out.push({ path: p, change: "modified", size: r.size });
+    else if (l?.type === "dir" && r?.type === "dir") await diffDir(loader, l.hash, r.hash, p, out);
     else {
       await side(loader, l, p, "deleted", out);
       await side(loader, r, p, "added", out);

@@ -52,7 +52,9 @@ export function parseRepoRef(arg: string): RepoRef {
 
 /** `REPO[@REF]:PATH` — PATH is everything after the first ":" following REF. */
 export function parseFileArg(arg: string, opts: { pathRequired?: boolean } = {}): FileArg {
-  const at = arg.indexOf("@");
+  const first = arg.indexOf(":");
+  let at = arg.indexOf("@");
+  if (first >= 0 && at > first) at = -1; // `REPO:PATH` with an "@" inside PATH: no ref
   const colon = arg.indexOf(":", at < 0 ? 0 : at);
   if (colon < 0) {
     if (opts.pathRequired) throw usageError(`"${arg}" names no path`, "write REPO@BRANCH:/path, e.g. images@master:/cat.png");

@@ -187,7 +187,7 @@ export class Repos {
       c = await this.branchHead(repo, base);
       if (!c) throw notFound(`branch "${base}" of repo "${repo}" has no commits yet`, `put a file first: calf put file ${repo}@${base}:/path -f FILE`);
     } else if (/^[0-9a-f]{4,}$/.test(base)) {
-      const rows = await this.#db.all(`SELECT ${COMMIT_COLS} FROM commits WHERE repo = ? AND id LIKE ? LIMIT 2`, [repo, `${base}%`]);
+      const rows = await this.#db.all(`SELECT ${COMMIT_COLS} FROM commits WHERE repo = ? AND id LIKE ? AND finished IS NOT NULL LIMIT 2`, [repo, `${base}%`]);
       if (rows.length > 1) throw invalid(`commit prefix "${base}" is ambiguous in repo "${repo}"`, "give more characters of the id");
       if (rows.length === 1) c = toCommit(rows[0]);
     }

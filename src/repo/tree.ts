@@ -82,14 +82,17 @@ export async function applyChanges(loader: NodeLoader, sha256: Sha256, root: str
       t.children.clear();
       continue;
     }
+    let at = "";
     for (const s of segs) {
+      if (t.put) throw invalid(`cannot put under "${at}": the same change puts a file there`);
+      at += `/${s}`;
       let next = t.children.get(s);
       if (!next) t.children.set(s, (next = { children: new Map() }));
       t = next;
     }
     if (c.file) {
+      // `del` stays: a put after a delete replaces whatever was there.
       t.put = c.file;
-      t.del = false;
       t.children.clear();
     } else {
       t.del = true;
@@ -121,12 +124,15 @@ async function rewrite(
     const here = `${at}/${name}`;
     const old = entries.get(name);
     if (sub.put) {
-      if (old?.type === "dir") throw invalid(`cannot put file "${here}": a directory exists there`, "delete the directory first");
+      if (old?.type === "dir" && !sub.del) throw invalid(`cannot put file "${here}": a directory exists there`, "delete the directory first");
       entries.set(name, { name, type: "file", hash: sub.put.hash, size: sub.put.size });
     } else if (sub.del && sub.children.size === 0) {
       entries.delete(name);
     } else {
-      if (old?.type === "file") throw invalid(`cannot put under "${here}": it is a file`, "delete the file first");
+      if (old?.type === "file" && !sub.del) {
+        if (!hasPut(sub)) continue; // deleting below a file changes nothing
+        throw invalid(`cannot put under "${here}": it is a file`, "delete the file first");
+      }
       const child = await rewrite(loader, sha256, sub.del ? null : (old?.hash ?? null), sub, here, nodes);
       if (child) entries.set(name, { name, type: "dir", hash: child.hash, size: child.size });
       else entries.delete(name);
@@ -138,6 +144,12 @@ async function rewrite(
   const hash = nodeHash(body, sha256);
   nodes.set(hash, body);
   return { hash, size: sorted.reduce((n, e) => n + e.size, 0) };
+}
+
+function hasPut(t: Trie): boolean {
+  if (t.put) return true;
+  for (const c of t.children.values()) if (hasPut(c)) return true;
+  return false;
 }
 
 export interface WalkEntry {

@@ -79,7 +79,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
       const { res, log } = await launch(spec.transform.cmd, spec.transform.stdin, `${datum.id}.${attempt}.log`);
       if (ok(res, spec.transform.acceptReturnCode)) {
         try {
-          const outputs = await collectOutputs(ctx.store, outDir, resolve);
+          const outputs = await collectOutputs(ctx.store, outDir, resolve, ctx.sandbox ? undefined : pfsDir);
           emptyDir(outDir);
           return { state: "success", outputs, tries, durationMs: performance.now() - started, reason: null };
         } catch (err) {

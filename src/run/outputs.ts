@@ -18,7 +18,13 @@ export class OutputError extends Error {}
  * `outDir` is the host folder seen as /pfs/out; `resolve` maps a sandbox
  * path under /pfs to a host path (or null when it is outside the datum).
  */
-export async function collectOutputs(store: ObjectStore, outDir: string, resolve: (sandboxPath: string) => string | null): Promise<OutputFile[]> {
+export async function collectOutputs(
+  store: ObjectStore,
+  outDir: string,
+  resolve: (sandboxPath: string) => string | null,
+  /** Without a sandbox, the host folder that stands for /pfs (links may name it). */
+  hostPfsRoot?: string,
+): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
   const visit = async (dir: string, rel: string) => {
     for (const d of await fsp.readdir(dir, { withFileTypes: true })) {
@@ -27,12 +33,13 @@ export async function collectOutputs(store: ObjectStore, outDir: string, resolve
       if (d.isDirectory()) await visit(host, p);
       else if (d.isFile()) out.push({ path: p, ...(await store.adoptFile(host)) });
       else if (d.isSymbolicLink()) {
-        const target = fs.readlinkSync(host);
+        const raw = fs.readlinkSync(host);
+        const target = hostPfsRoot && (raw === hostPfsRoot || raw.startsWith(hostPfsRoot + "/")) ? "/pfs" + raw.slice(hostPfsRoot.length) : raw;
         const abs = path.posix.resolve(path.posix.dirname(`/pfs/out${p}`), target);
         const src = abs.startsWith("/pfs/out/") ? path.join(outDir, abs.slice("/pfs/out".length)) : resolve(abs);
         const st = src ? fs.statSync(src, { throwIfNoEntry: false }) : undefined;
         if (!src || !st?.isFile() || fs.lstatSync(src).isSymbolicLink()) {
-          throw new OutputError(`output "${p}" is a symlink to "${target}", which is not a regular file inside /pfs`);
+          throw new OutputError(`output "${p}" is a symlink to "${raw}", which is not a regular file inside /pfs`);
         }
         out.push({ path: p, ...(await store.putFile(src)) });
       } else throw new OutputError(`output "${p}" is not a regular file (devices, FIFOs and sockets are not outputs)`);

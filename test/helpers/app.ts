@@ -1,0 +1,71 @@
+// Test helper: a whole calf App in a private temp folder (data dir + pipelines
+// folder), a quiet Out, and a Progress that records what the runner reported.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadRuntime } from "../../runtime/index.ts";
+import type { Runtime } from "../../runtime/types.ts";
+import { openApp, resolveSettings, type App } from "../../src/app.ts";
+import type { Out } from "../../src/cli/output.ts";
+import type { JobRow } from "../../src/db/queries/jobs.ts";
+import type { Progress } from "../../src/run/job.ts";
+import { removeDir, tempDir } from "./tmp.ts";
+
+let runtime: Runtime | undefined;
+export async function rt(): Promise<Runtime> {
+  return (runtime ??= await loadRuntime());
+}
+
+/** An Out that keeps what it was given instead of printing it. */
+export function quietOut(): Out & { written: string[]; infos: string[] } {
+  const written: string[] = [];
+  const infos: string[] = [];
+  return { json: false, quiet: true, written, infos, write: (t) => void written.push(t), info: (t) => void infos.push(t) };
+}
+
+export interface RecordingProgress extends Progress {
+  starts: { pipeline: string; job: string; total: number; toProcess: number }[];
+  datums: { pipeline: string; state: string }[];
+  finished: JobRow[];
+}
+
+export function recordingProgress(): RecordingProgress {
+  const p: RecordingProgress = {
+    starts: [],
+    datums: [],
+    finished: [],
+    start: (pipeline, job, total, toProcess) => void p.starts.push({ pipeline, job, total, toProcess }),
+    datum: (pipeline, state) => void p.datums.push({ pipeline, state }),
+    finish: (job) => void p.finished.push(job),
+  };
+  return p;
+}
+
+export interface TestApp {
+  app: App;
+  /** The temp folder holding data/ and pipelines/. */
+  dir: string;
+  pipelinesDir: string;
+  /** Writes pipelines/<name>.yaml. */
+  spec(name: string, yaml: string): void;
+  /** Closes the app and removes the folder. */
+  close(): void;
+}
+
+/** Opens an App (with the write lock) over a fresh data dir and pipelines folder. */
+export async function openTestApp(opts: { dir?: string } = {}): Promise<TestApp> {
+  const dir = opts.dir ?? tempDir();
+  const pipelinesDir = path.join(dir, "pipelines");
+  fs.mkdirSync(pipelinesDir, { recursive: true });
+  const settings = resolveSettings({ dataDir: path.join(dir, "data"), pipelines: pipelinesDir }, {}, dir);
+  const app = await openApp(await rt(), settings, quietOut(), { write: true });
+  return {
+    app,
+    dir,
+    pipelinesDir,
+    spec: (name, yaml) => fs.writeFileSync(path.join(pipelinesDir, `${name}.yaml`), yaml),
+    close() {
+      app.close();
+      if (!opts.dir) removeDir(dir);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Test helper: an in-memory NodeLoader for the pure Merkle tree code, and a
+// node:crypto SHA-256 so tree tests need no Runtime.
+import { createHash } from "node:crypto";
+import { decodeNode, emptyTree, type NodeLoader, type TreeEntry, type TreeResult } from "../../src/repo/tree.ts";
+
+export const sha256 = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
+
+/** Holds tree nodes by hash; `add` them from every TreeResult, as a commit would. */
+export class MemLoader implements NodeLoader {
+  readonly bodies = new Map<string, string>();
+  loads = 0;
+
+  constructor() {
+    const e = emptyTree(sha256);
+    this.bodies.set(e.hash, e.body);
+  }
+
+  async load(hash: string): Promise<TreeEntry[]> {
+    this.loads++;
+    const body = this.bodies.get(hash);
+    if (body === undefined) throw new Error(`MemLoader: no node ${hash}`);
+    return decodeNode(body);
+  }
+
+  add(r: TreeResult): TreeResult {
+    for (const [h, b] of r.nodes) this.bodies.set(h, b);
+    return r;
+  }
+}
+
+/** The empty tree's root hash. */
+export const EMPTY = emptyTree(sha256).hash;
+
+/** A fake stored file whose hash is derived from `content` (trees never read objects). */
+export const fileRef = (content: string) => ({ hash: sha256(content), size: content.length });

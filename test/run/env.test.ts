@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import type { DatumInput } from "../../src/plan/types.ts";
+import { entryPath, transformEnv, type EnvContext } from "../../src/run/env.ts";
+
+const input = (over: Partial<DatumInput>): DatumInput => ({
+  name: "in", repo: "in", branch: "master", commit: "c0ffee", path: "/a.txt", type: "file", hash: "h", size: 1, reference: false, emptyFiles: false,
+  ...over,
+});
+const ctx = (over: Partial<EnvContext> = {}): EnvContext => ({
+  base: {}, transformEnv: {}, pfsRoot: "/pfs", inputs: [input({})], pipeline: "edges", jobId: "job1", datumId: "datum1", outputCommit: "out1",
+  ...over,
+});
+const PACH = ["PACH_JOB_ID", "PACH_DATUM_ID", "PACH_OUTPUT_COMMIT_ID", "PPS_PIPELINE_NAME", "PFS_ROOT"];
+
+describe("transformEnv()", () => {
+  test("transformEnv() sets the Pachyderm variables", () => {
+    const env = transformEnv(ctx({ pfsRoot: "/scratch/1/pfs" }));
+    expect(env).toEqual({
+      in: "/scratch/1/pfs/in/a.txt",
+      in_COMMIT: "c0ffee",
+      PACH_JOB_ID: "job1",
+      PACH_DATUM_ID: "datum1",
+      PACH_OUTPUT_COMMIT_ID: "out1",
+      PPS_PIPELINE_NAME: "edges",
+      PFS_ROOT: "/scratch/1/pfs",
+    });
+  });
+
+  test.each(["CALF_API_TOKEN", "CALF_DB_URL", "CALF_DB_AUTH_TOKEN"])("transformEnv() drops calf's secret %s", (secret) => {
+    const env = transformEnv(ctx({ base: { [secret]: "s3cret", HOME: "/home/u" } }));
+    expect(env[secret]).toBeUndefined();
+    expect(Object.values(env)).not.toContain("s3cret");
+    expect(env.HOME).toBe("/home/u");
+  });
+
+  test("transformEnv() passes the rest of the runner's environment through, skipping unset values", () => {
+    const env = transformEnv(ctx({ base: { PATH: "/usr/bin", LANG: "C.UTF-8", CALF_DATA_DIR: "/d", GONE: undefined } }));
+    expect(env).toMatchObject({ PATH: "/usr/bin", LANG: "C.UTF-8", CALF_DATA_DIR: "/d" });
+    expect("GONE" in env).toBe(false);
+  });
+
+  test("transformEnv() lets transform.env override the runner's environment", () => {
+    const env = transformEnv(ctx({ base: { MODE: "host", KEEP: "k" }, transformEnv: { MODE: "spec", EXTRA: "e" } }));
+    expect(env).toMatchObject({ MODE: "spec", KEEP: "k", EXTRA: "e" });
+  });
+
+  test("transformEnv() keeps the Pachyderm variables over transform.env and the runner's environment", () => {
+    const clash = Object.fromEntries([...PACH, "in", "in_COMMIT"].map((k) => [k, "spoofed"]));
+    const env = transformEnv(ctx({ base: clash, transformEnv: clash }));
+    for (const k of [...PACH, "in", "in_COMMIT"]) expect(env[k]).not.toBe("spoofed");
+  });
+
+  // --- input variables: [inputs, expected vars] ---
+  test.each<[string, DatumInput[], Record<string, string>]>([
+    ["a file datum points at the file", [input({ path: "/dir/a.txt" })], { in: "/pfs/in/dir/a.txt", in_COMMIT: "c0ffee" }],
+    ["a directory datum points at the directory", [input({ path: "/dir", type: "dir" })], { in: "/pfs/in/dir", in_COMMIT: "c0ffee" }],
+    ["the root datum points at the input's folder", [input({ path: "/", type: "dir" })], { in: "/pfs/in", in_COMMIT: "c0ffee" }],
+    [
+      "a group datum with several files points at the input's folder",
+      [input({ path: "/a/1.txt" }), input({ path: "/b/2.txt" })],
+      { in: "/pfs/in", in_COMMIT: "c0ffee" },
+    ],
+    [
+      "two inputs (cross) each get their own variables",
+      [input({ name: "left", repo: "l", path: "/x", commit: "lc" }), input({ name: "right", repo: "r", path: "/y", commit: "rc" })],
+      { left: "/pfs/left/x", left_COMMIT: "lc", right: "/pfs/right/y", right_COMMIT: "rc" },
+    ],
+    ["a datum without that input (outer join) sets none of its variables", [], {}],
+  ])("transformEnv(): %s", (_what, inputs, want) => {
+    const env = transformEnv(ctx({ inputs }));
+    const got = Object.fromEntries(Object.entries(env).filter(([k]) => !PACH.includes(k)));
+    expect(got).toEqual(want);
+  });
+});
+
+describe("entryPath()", () => {
+  test.each<[string, string, string, string]>([
+    ["/pfs", "in", "/", "/pfs/in"],
+    ["/pfs", "in", "/a/b", "/pfs/in/a/b"],
+    ["/s/1/pfs", "images", "/cat.png", "/s/1/pfs/images/cat.png"],
+  ])("entryPath(%p, %p, %p) is %p", (root, name, p, want) => {
+    expect(entryPath(root, name, p)).toBe(want);
+  });
+});

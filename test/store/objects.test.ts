@@ -1,0 +1,227 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ObjectStore } from "../../src/store/objects.ts";
+import { rt } from "../helpers/app.ts";
+import { listFiles, removeDir, tempDir } from "../helpers/tmp.ts";
+
+const sha256sum = (file: string) => execFileSync("sha256sum", [file], { encoding: "utf8" }).split(" ")[0];
+const mode = (file: string) => fs.statSync(file).mode & 0o777;
+const bytes = (s: string) => new TextEncoder().encode(s);
+/** Deterministic, non-repeating-looking bytes (so a hash mix-up cannot go unnoticed). */
+function pattern(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+const MiB = 1 << 20;
+
+let dir: string;
+let store: ObjectStore;
+beforeEach(async () => {
+  dir = tempDir();
+  store = new ObjectStore(path.join(dir, "data"), await rt());
+});
+afterEach(() => removeDir(dir));
+
+const objectFiles = () => listFiles(store.root);
+const tmpFiles = () => listFiles(store.tmpDir);
+
+describe("ObjectStore.putBytes()", () => {
+  test.each([
+    ["empty content", ""],
+    ["one line", "hello\n"],
+    ["non-ASCII text", "grüße 😀\n"],
+  ])("putBytes() stores %s under its sha256sum", async (_what, text) => {
+    const o = await store.putBytes(bytes(text));
+    expect(o.size).toBe(bytes(text).byteLength);
+    expect(o.hash).toBe(sha256sum(store.pathOf(o.hash)));
+    expect(fs.readFileSync(store.pathOf(o.hash), "utf8")).toBe(text);
+  });
+
+  test("putBytes() lays objects out as objects/<first two hex>/<rest>", async () => {
+    const o = await store.putBytes(bytes("x"));
+    expect(store.pathOf(o.hash)).toBe(path.join(dir, "data", "objects", o.hash.slice(0, 2), o.hash.slice(2)));
+    expect(store.has(o.hash)).toBe(true);
+    expect(store.has("0".repeat(64))).toBe(false);
+  });
+
+  test("putBytes() makes objects read-only (0444)", async () => {
+    const o = await store.putBytes(bytes("read only"));
+    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+  });
+
+  test("putBytes() leaves no temp file behind", async () => {
+    await store.putBytes(bytes("a"));
+    await store.putBytes(bytes("b"));
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("putBytes() deduplicates identical content: same hash, one file", async () => {
+    const a = await store.putBytes(bytes("same"));
+    const b = await store.putBytes(bytes("same"));
+    const c = await store.putBytes(bytes("other"));
+    expect(b).toEqual(a);
+    expect(c.hash).not.toBe(a.hash);
+    expect(objectFiles()).toHaveLength(2);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("putBytes() of the same content concurrently yields one intact object", async () => {
+    const data = pattern(256 * 1024);
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.putBytes(data)));
+    expect(new Set(results.map((r) => r.hash)).size).toBe(1);
+    expect(objectFiles()).toHaveLength(1);
+    expect(Buffer.compare(fs.readFileSync(store.pathOf(results[0]!.hash)), Buffer.from(data))).toBe(0);
+    expect(tmpFiles()).toEqual([]);
+  });
+});
+
+describe("ObjectStore.putFile()", () => {
+  test.each([
+    ["a small file (read in one go)", 1000],
+    ["a file above the 8 MiB one-read limit (streamed)", 9 * MiB + 17],
+  ])("putFile() copies %s: hash equals sha256sum, source kept", async (_what, size) => {
+    const src = path.join(dir, "src.bin");
+    fs.writeFileSync(src, pattern(size));
+    const o = await store.putFile(src);
+    expect(o).toEqual({ hash: sha256sum(src), size });
+    expect(fs.existsSync(src)).toBe(true);
+    expect(sha256sum(store.pathOf(o.hash))).toBe(o.hash);
+    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+    expect(tmpFiles()).toEqual([]);
+  });
+});
+
+describe("ObjectStore.putStream()", () => {
+  test("putStream() stores 12 MiB of chunks: hash equals sha256sum of the bytes", async () => {
+    const data = pattern(12 * MiB + 5);
+    async function* chunks() {
+      for (let i = 0; i < data.length; i += MiB) yield data.subarray(i, i + MiB);
+    }
+    const o = await store.putStream(chunks());
+    const ref = path.join(dir, "ref.bin");
+    fs.writeFileSync(ref, data);
+    expect(o).toEqual({ hash: sha256sum(ref), size: data.length });
+    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("putStream() accepts string chunks as UTF-8", async () => {
+    async function* chunks() {
+      yield "grüße ";
+      yield bytes("und ");
+      yield "😀";
+    }
+    const o = await store.putStream(chunks());
+    expect((await store.read(o.hash)).toString("utf8")).toBe("grüße und 😀");
+    expect(o.size).toBe(bytes("grüße und 😀").byteLength);
+  });
+
+  test("putStream() of content already stored keeps one file and no temp file", async () => {
+    const a = await store.putBytes(bytes("dup"));
+    async function* chunks() {
+      yield "d";
+      yield "up";
+    }
+    expect(await store.putStream(chunks())).toEqual(a);
+    expect(objectFiles()).toHaveLength(1);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("putStream() rethrows a failing stream's error and leaves neither object nor temp file", async () => {
+    async function* chunks() {
+      yield pattern(1000);
+      throw new Error("source broke");
+    }
+    await expect(store.putStream(chunks())).rejects.toThrow("source broke");
+    expect(objectFiles()).toEqual([]);
+    expect(tmpFiles()).toEqual([]);
+  });
+});
+
+describe("ObjectStore.adoptFile()", () => {
+  test.each([
+    ["a small file", 4096],
+    ["a file above the 8 MiB one-read limit", 9 * MiB + 1],
+  ])("adoptFile() moves %s into the store: source gone, hash equals sha256sum", async (_what, size) => {
+    const src = path.join(dir, "out.bin");
+    fs.writeFileSync(src, pattern(size, 7));
+    const want = sha256sum(src);
+    const o = await store.adoptFile(src);
+    expect(o).toEqual({ hash: want, size });
+    expect(fs.existsSync(src)).toBe(false);
+    expect(sha256sum(store.pathOf(o.hash))).toBe(want);
+    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+  });
+
+  test("adoptFile() of content already stored removes the source and keeps one object", async () => {
+    const a = await store.putBytes(bytes("twice"));
+    const src = path.join(dir, "twice.txt");
+    fs.writeFileSync(src, "twice");
+    expect(await store.adoptFile(src)).toEqual(a);
+    expect(fs.existsSync(src)).toBe(false);
+    expect(objectFiles()).toHaveLength(1);
+  });
+
+  test("adoptFile() rejects a missing source with ENOENT and stores nothing", async () => {
+    await expect(store.adoptFile(path.join(dir, "missing"))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(objectFiles()).toEqual([]);
+  });
+});
+
+describe("ObjectStore.concat()", () => {
+  test("concat() stores the parts in order followed by the extra bytes", async () => {
+    const a = await store.putBytes(bytes("one\n"));
+    const b = await store.putBytes(bytes("two\n"));
+    const c = await store.concat([b.hash, a.hash], bytes("three\n"));
+    expect((await store.read(c.hash)).toString()).toBe("two\none\nthree\n");
+    expect(c.size).toBe(14);
+    expect(c.hash).toBe(sha256sum(store.pathOf(c.hash)));
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("concat() of one part without extra returns that object unchanged", async () => {
+    const a = await store.putBytes(bytes("alone"));
+    expect(await store.concat([a.hash])).toEqual(a);
+    expect(objectFiles()).toHaveLength(1);
+  });
+
+  test("concat() of large parts streams them (hash equals sha256sum of the joined bytes)", async () => {
+    const p1 = pattern(9 * MiB, 3);
+    const p2 = pattern(3 * MiB, 4);
+    const a = await store.putBytes(p1);
+    const b = await store.putBytes(p2);
+    const c = await store.concat([a.hash, b.hash]);
+    const ref = path.join(dir, "joined.bin");
+    fs.writeFileSync(ref, Buffer.concat([p1, p2]));
+    expect(c).toEqual({ hash: sha256sum(ref), size: 12 * MiB });
+  });
+
+  test("concat() of the same part twice repeats it", async () => {
+    const a = await store.putBytes(bytes("ab"));
+    const c = await store.concat([a.hash, a.hash]);
+    expect((await store.read(c.hash)).toString()).toBe("abab");
+  });
+});
+
+describe("ObjectStore.stream() and flush()", () => {
+  test("stream() yields the stored bytes", async () => {
+    const a = await store.putBytes(bytes("streamed"));
+    const chunks: Buffer[] = [];
+    for await (const c of store.stream(a.hash)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe("streamed");
+  });
+
+  test("flush() resolves after writes and again with nothing to do", async () => {
+    await store.putBytes(bytes("durable"));
+    await store.flush();
+    await store.flush();
+    expect(objectFiles()).toHaveLength(1);
+  });
+});
