@@ -10,7 +10,9 @@ export function versionHash(spec: PipelineSpec, sha256: (s: string | Uint8Array)
   const env = Object.entries(t.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const deps = depsContent(path.dirname(spec.file), t.deps, sha256);
   return sha256(JSON.stringify({
-    cmd: t.cmd, stdin: t.stdin ?? null, env, working_dir: t.workingDir, err_cmd: t.errCmd ?? null,
+    cmd: t.cmd, stdin: t.stdin ?? null, env,
+    // Relative to the spec file: moving the whole project folder reprocesses nothing.
+    working_dir: path.relative(path.dirname(spec.file), t.workingDir) || ".", err_cmd: t.errCmd ?? null,
     err_stdin: t.errStdin ?? null, accept_return_code: [...t.acceptReturnCode].sort((a, b) => a - b), deps,
   }));
 }

@@ -70,7 +70,7 @@ describe("versionHash()", () => {
     const d = tempDir();
     try {
       writeFiles(d, { "edges.py": "print(1)\n", "lib/a.py": "a\n", "lib/b.py": "b\n" });
-      const s = spec({ file: path.join(d, "edges.yaml") }, { workingDir: dir });
+      const s = spec({ file: path.join(d, "edges.yaml") }, { workingDir: d });
       const before = versionHash(s, sha256);
       expect(before).toBe(base()); // same content elsewhere: same version
       change(d);
@@ -103,5 +103,22 @@ describe("saltOf()", () => {
     expect(new Set(salts).size).toBe(3);
     expect(saltOf("v1", 2, sha256)).toBe(salts[2]!);
     expect(saltOf("v2", 1, sha256)).not.toBe(salts[1]!);
+  });
+});
+
+describe("versionHash() and project moves", () => {
+  test("versionHash() is the same after moving the whole project folder", () => {
+    const a = tempDir();
+    const b = tempDir();
+    try {
+      for (const d of [a, b]) writeFiles(d, { "pipelines/edges.py": "print(1)\n", "pipelines/lib/a.py": "a\n", "pipelines/lib/b.py": "b\n" });
+      const at = (d: string) => spec({ file: path.join(d, "pipelines/edges.yaml") }, { workingDir: path.join(d, "pipelines") });
+      expect(versionHash(at(a), sha256)).toBe(versionHash(at(b), sha256));
+      const moved = spec({ file: path.join(b, "pipelines/edges.yaml") }, { workingDir: b });
+      expect(versionHash(moved, sha256)).not.toBe(versionHash(at(b), sha256)); // working_dir itself changed
+    } finally {
+      removeDir(a);
+      removeDir(b);
+    }
   });
 });
