@@ -10,7 +10,7 @@ import type { NodeLoader } from "../repo/tree.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import type { ObjectStore } from "../store/objects.ts";
 import { transformEnv } from "./env.ts";
-import { materialize } from "./materialize.ts";
+import { cleanUp, materialize, type Materialized } from "./materialize.ts";
 import { collectOutputs, OutputError, type OutputFile } from "./outputs.ts";
 import { rewritePfs } from "./rewrite.ts";
 import { bwrapArgv, type RootEntry } from "./sandbox.ts";
@@ -45,10 +45,11 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
   const pfsDir = path.join(ctx.scratch, "pfs");
   const outDir = path.join(pfsDir, "out");
   const slotLog = path.join(ctx.scratch, "log");
-  fs.mkdirSync(outDir, { recursive: true });
-  const inputNames = [...new Set(datum.inputs.map((i) => i.name))];
+  if (!fs.existsSync(outDir)) fs.mkdirSync(outDir, { recursive: true });
+  let created: Materialized["created"] | null = null;
   try {
     const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, sandbox: !!ctx.sandbox, pfsDir, scratch: ctx.scratch });
+    created = m.created;
     const pfsRoot = ctx.sandbox ? "/pfs" : pfsDir;
     const env = transformEnv({
       base: ctx.baseEnv, transformEnv: spec.transform.env, pfsRoot, inputs: datum.inputs,
@@ -80,7 +81,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
       if (ok(res, spec.transform.acceptReturnCode)) {
         try {
           const outputs = await collectOutputs(ctx.store, outDir, resolve, ctx.sandbox ? undefined : pfsDir);
-          emptyDir(outDir);
+          if (outputs.some((o) => o.path.indexOf("/", 1) > 0)) emptyDir(outDir); // files were moved out; only subfolders can remain
           return { state: "success", outputs, tries, durationMs: performance.now() - started, reason: null };
         } catch (err) {
           if (!(err instanceof OutputError)) throw err;
@@ -99,8 +100,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
     }
     return { state: "failed", outputs: [], tries, durationMs: performance.now() - started, reason };
   } finally {
-    for (const name of inputNames) fs.rmSync(path.join(pfsDir, name), { recursive: true, force: true });
-    fs.rmSync(path.join(ctx.scratch, "in"), { recursive: true, force: true });
+    if (created) cleanUp(created);
   }
 }
 

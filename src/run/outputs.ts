@@ -42,6 +42,7 @@ export async function collectOutputs(
           throw new OutputError(`output "${p}" is a symlink to "${raw}", which is not a regular file inside /pfs`);
         }
         out.push({ path: p, ...(await store.putFile(src)) });
+        fs.unlinkSync(host); // leave /pfs/out empty, as adoptFile does for regular files
       } else throw new OutputError(`output "${p}" is not a regular file (devices, FIFOs and sockets are not outputs)`);
     }
   };
