@@ -53,7 +53,7 @@ export const pipelineCommands: Command[] = [
           name, specFile: spec.file, spec, version: row?.version ?? 1, versionHash: versionHash(spec, (s) => app.rt.sha256(s)),
           reprocessNonce: row?.reprocessNonce ?? 0, paused: row?.paused ?? false, active: true, forceDue: false, created: "", updated: "",
         };
-        const plan = await planJob(app, pseudo, { reprocess: false });
+        const plan = await planJob(app, pseudo, { reprocess: false, reasons: true });
         const n = (a: string) => plan.items.filter((i) => i.action === a).length;
         out.push({
           pipeline: name,

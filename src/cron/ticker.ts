@@ -23,13 +23,16 @@ export function tickName(t: Date): string {
 
 /** Records when each cron input started ticking (first sync), unless the spec names `start`. */
 export async function registerCronInputs(app: App, specs: PipelineSpec[]): Promise<void> {
+  const missing: [string, string][] = [];
+  for (const s of specs) {
+    for (const c of cronInputs(s.input)) {
+      if (!(await app.db.get("SELECT 1 FROM cron_inputs WHERE pipeline = ? AND name = ?", [s.name, c.name]))) missing.push([s.name, c.name]);
+    }
+  }
+  if (!missing.length) return;
   const now = app.now().toISOString();
   await app.db.write(async (tx) => {
-    for (const s of specs) {
-      for (const c of cronInputs(s.input)) {
-        await tx.run("INSERT OR IGNORE INTO cron_inputs (pipeline, name, start) VALUES (?, ?, ?)", [s.name, c.name, now]);
-      }
-    }
+    for (const [p, n] of missing) await tx.run("INSERT OR IGNORE INTO cron_inputs (pipeline, name, start) VALUES (?, ?, ?)", [p, n, now]);
   });
 }
 

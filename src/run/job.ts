@@ -38,19 +38,24 @@ export function saltFor(app: App, p: PipelineRow): string {
 }
 
 /** Plans the next job of `p` against its current input heads. */
-export async function planJob(app: App, p: PipelineRow, opts: { reprocess: boolean }) {
+/**
+ * Plans the next job of `p` against its current input heads. `reasons`
+ * (for `calf plan`) also reads the previous job's datums to say why, and
+ * which datums are gone; a job does not need that.
+ */
+export async function planJob(app: App, p: PipelineRow, opts: { reprocess: boolean; reasons: boolean }) {
   const sha256 = (s: string) => app.rt.sha256(s);
   const hs = await heads(app.repos, p.spec.input);
   const salt = saltFor(app, p);
   const listings = await loadListings(app.repos, hs);
   const datums = planDatums(p.spec.input!, listings, sha256).map((datum) => ({ datum, hash: datumHash(datum, salt, sha256) }));
-  const known = new Set((await findResults(app.db, p.name, datums.map((d) => d.hash))).keys());
-  const prevJob = await lastJob(app.db, p.name, ["success", "failure"]);
+  const results = await findResults(app.db, p.name, datums.map((d) => d.hash));
+  const prevJob = opts.reasons ? await lastJob(app.db, p.name, ["success", "failure"]) : undefined;
   const previous = new Map(
     (prevJob ? await listDatums(app.db, prevJob.id) : []).map((d) => [d.id, { id: d.id, state: d.state, paths: d.inputs.map((i) => i.path) }]),
   );
-  const items = planItems({ datums, known, previous, everyJob: p.spec.reprocessSpec === "every_job", reprocess: opts.reprocess });
-  return { heads: hs, salt, items, fingerprint: fingerprint(hs, salt, sha256) };
+  const items = planItems({ datums, known: new Set(results.keys()), previous, everyJob: p.spec.reprocessSpec === "every_job", reprocess: opts.reprocess });
+  return { heads: hs, salt, items, results, fingerprint: fingerprint(hs, salt, sha256) };
 }
 
 export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promise<JobRow> {
@@ -58,7 +63,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const jobId = newId();
   const outputCommit = newId();
   const started = app.now();
-  const plan = await planJob(app, p, { reprocess: opts.reprocess });
+  const plan = await planJob(app, p, { reprocess: opts.reprocess, reasons: false });
   const base: JobRow = {
     id: jobId, pipeline: p.name, state: "running", reason: null, started: started.toISOString(), finished: null,
     inputCommits: inputCommits(plan.heads), outputCommit: null, fingerprint: plan.fingerprint, salt: plan.salt,
@@ -68,7 +73,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
 
   const items = plan.items.filter((i) => i.action !== "remove");
   const toRun = items.filter((i) => i.action === "process");
-  const reused = await findResults(app.db, p.name, items.filter((i) => i.action === "skip").map((i) => i.hash));
+  const reused = plan.results;
   opts.progress.start(p.name, jobId, items.length, toRun.length);
 
   const abort = new AbortController();
@@ -134,7 +139,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
     }
   }
   await app.db.write(async (tx) => {
-    await insertDatums(tx, rows);
+    await insertDatums(tx, jobId, rows);
     await finishJob(tx, jobId, result as JobRow & { finished: string });
   });
   opts.progress.finish(result);

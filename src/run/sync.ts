@@ -3,7 +3,7 @@
 // output and cron repos, bumps versions, deactivates pipelines whose file is gone.
 import * as path from "node:path";
 import type { App } from "../app.ts";
-import { deactivateMissing, upsertPipeline } from "../db/queries/pipelines.ts";
+import { deactivateMissing, listPipelines, upsertPipeline } from "../db/queries/pipelines.ts";
 import { CalfError } from "../errors.ts";
 import { formatIssue } from "../spec/format.ts";
 import { loadFolder } from "../spec/load.ts";
@@ -43,6 +43,7 @@ export async function syncPipelines(app: App): Promise<PipelineSpec[]> {
     for (const l of leaves(spec.input)) if (l.cron) await app.repos.ensureRepo(l.repo, "cron");
   }
   const hashes = specs.map((s) => versionHash(s, sha256));
+  if (await inSync(app, specs, hashes)) return specs; // the common case: no write, no fsync
   const now = app.now().toISOString();
   await app.db.write(async (tx) => {
     for (let i = 0; i < specs.length; i++) {
@@ -52,4 +53,17 @@ export async function syncPipelines(app: App): Promise<PipelineSpec[]> {
     await deactivateMissing(tx, specs.map((s) => s.name));
   });
   return specs;
+}
+
+/** True when the database already holds exactly these specs, versions and output branches. */
+async function inSync(app: App, specs: PipelineSpec[], hashes: string[]): Promise<boolean> {
+  const rows = await listPipelines(app.db);
+  const active = rows.filter((r) => r.active);
+  if (active.length !== specs.length) return false;
+  for (let i = 0; i < specs.length; i++) {
+    const row = active.find((r) => r.name === specs[i]!.name);
+    if (!row || row.versionHash !== hashes[i] || JSON.stringify(row.spec) !== JSON.stringify(specs[i])) return false;
+    if (!(await app.repos.hasBranch(specs[i]!.name, specs[i]!.outputBranch))) return false;
+  }
+  return true;
 }

@@ -48,6 +48,7 @@ export class TarFramer {
   #rejected = false;
   #archive = 0; // 1-based number of the current (or last) archive
   #pos = 0;
+  #archiveStart = 0; // stream position of the current archive's first byte
   #global = new Map<string, string>(); // pax 'g': for the rest of the archive
   #pax = new Map<string, string>(); // pax 'x': for the next entry
   #longName: string | null = null; // GNU 'L': for the next entry
@@ -97,11 +98,14 @@ export class TarFramer {
   end(): TarEvent[] {
     const out: TarEvent[] = [];
     const partialHeader = this.#block.subarray(0, this.#blockLen).some((b) => b !== 0);
-    if (this.#mode === "idle" && partialHeader) this.#archive++;
+    if (this.#mode === "idle" && partialHeader) {
+      this.#archive++;
+      this.#archiveStart = this.#pos - this.#blockLen;
+    }
     if ((this.#mode === "header" || this.#mode === "body" || partialHeader) && this.#mode !== "lost" && !this.#rejected) {
       out.push({
         type: "truncated", archive: this.#archive,
-        reason: `cut short at byte ${this.#pos}: end of file before the end-of-archive marker (two zero blocks)`,
+        reason: `cut short after ${this.#pos - this.#archiveStart} bytes: end of file before the end-of-archive marker (two zero blocks)`,
       });
     }
     this.#blockLen = 0;
@@ -134,7 +138,6 @@ export class TarFramer {
   }
 
   #onBlock(b: Uint8Array, out: TarEvent[]): void {
-    const at = this.#pos - BLOCK;
     if (isZeroBlock(b)) {
       if (this.#mode === "idle") return; // padding between archives
       if (++this.#zeros < 2) return; // a lone zero block: the end marker is two
@@ -145,18 +148,20 @@ export class TarFramer {
     }
     if (this.#mode === "idle") {
       this.#archive++;
+      this.#archiveStart = this.#pos - BLOCK;
       this.#mode = "header";
     }
     this.#zeros = 0;
-    if (!checksumOk(b)) return this.#lose(out, `bad header checksum at byte ${at}: not a tar header`);
+    const at = this.#pos - BLOCK - this.#archiveStart; // offset in the archive, for messages
+    if (!checksumOk(b)) return this.#lose(out, `bad header checksum at offset ${at}: not a tar header`);
     const type = String.fromCharCode(b[156]!);
     const headerSize = parseNumber(b, 124, 12);
-    if (headerSize === null) return this.#lose(out, `header at byte ${at} has an invalid size field`);
+    if (headerSize === null) return this.#lose(out, `header at offset ${at} has an invalid size field`);
     if (type === "x" || type === "g" || type === "L" || type === "K") {
       this.#startBody(headerSize, "meta");
       this.#metaType = type;
       if (headerSize > META_MAX) {
-        this.#reject(out, `${type === "L" || type === "K" ? "GNU long name" : "pax"} header at byte ${at} is ${headerSize} bytes (at most ${META_MAX})`);
+        this.#reject(out, `${type === "L" || type === "K" ? "GNU long name" : "pax"} header at offset ${at} is ${headerSize} bytes (at most ${META_MAX})`);
         this.#sink = "skip";
       }
       if (this.#left === 0) this.#endBody(out);
@@ -171,7 +176,7 @@ export class TarFramer {
     const paxSize = pax.get("size");
     if (paxSize !== undefined) {
       if (!/^\d{1,16}$/.test(paxSize) || Number(paxSize) > Number.MAX_SAFE_INTEGER) {
-        return this.#lose(out, `pax size ${JSON.stringify(paxSize)} of the entry at byte ${at} is not a byte count`);
+        return this.#lose(out, `pax size ${JSON.stringify(paxSize)} of the entry at offset ${at} is not a byte count`);
       }
       size = Number(paxSize);
     }
@@ -183,12 +188,12 @@ export class TarFramer {
 
   #openEntry(b: Uint8Array, t: ReturnType<typeof entryType>, size: number, pax: Map<string, string>, longName: string | null, at: number, out: TarEvent[]): void {
     let raw = pax.get("path") ?? longName;
-    if (raw === undefined || raw === null) {
+    if (raw === null) {
       const bytes = nameField(b);
-      raw = decodeUtf8(bytes) ?? undefined;
-      if (raw === undefined) return this.#reject(out, `entry ${quoteBytes(bytes)} at byte ${at}: the name is not valid UTF-8`);
+      raw = decodeUtf8(bytes);
+      if (raw === null) return this.#reject(out, `entry ${quoteBytes(bytes)} at offset ${at}: the name is not valid UTF-8`);
     }
-    const entry = `entry ${JSON.stringify(raw)} at byte ${at}`;
+    const entry = `entry ${JSON.stringify(raw)} at offset ${at}`;
     if (t.kind === "other") return this.#reject(out, `${entry} is ${t.what}; spouts accept only files and directories`);
     if ([...pax.keys()].some((k) => k.startsWith("GNU.sparse."))) {
       return this.#reject(out, `${entry} is a sparse file; spouts accept only plain files and directories`);

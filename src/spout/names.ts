@@ -14,5 +14,5 @@ export function checkEntryName(raw: string): NameCheck {
     if (s === "..") return { reason: `".." segments are refused; entry names must stay inside the output repo` };
     if (s !== "" && s !== ".") segs.push(s);
   }
-  return { path: "/" + segs.join("/"), dir: raw.endsWith("/") || segs.length === 0 };
+  return { path: "/" + segs.join("/"), dir: raw.endsWith("/") };
 }

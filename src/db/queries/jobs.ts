@@ -43,11 +43,6 @@ const toJob = (r: any): JobRow => ({
   recovered: Number(r.recovered), stats: JSON.parse(r.stats ?? "{}"),
 });
 
-const toDatum = (r: any): DatumRow => ({
-  job: r.job, id: r.id, idx: Number(r.idx), hash: r.hash, state: r.state, inputs: JSON.parse(r.inputs),
-  durationMs: Number(r.duration_ms), tries: Number(r.tries), reason: r.reason ?? null,
-});
-
 export async function insertJob(tx: Tx, j: Omit<JobRow, "total" | "processed" | "skipped" | "failed" | "recovered" | "stats" | "finished" | "outputCommit" | "reason"> & { reason?: string | null; finished?: string | null }): Promise<void> {
   const seq = Number((await tx.get<{ s: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM jobs"))!.s);
   await tx.run(
@@ -92,6 +87,7 @@ export async function lastJob(db: Db | Tx, pipeline: string, states: JobState[],
 
 /** Marks jobs left running by a dead calf as killed (call with the write lock held). */
 export async function killOrphans(db: Db, now: string): Promise<string[]> {
+  if (!(await db.get("SELECT 1 FROM jobs WHERE state IN ('running', 'created') LIMIT 1"))) return [];
   return db.write(async (tx) => {
     const rows = await tx.all<{ id: string }>("SELECT id FROM jobs WHERE state IN ('running', 'created')");
     for (const r of rows) await tx.run("UPDATE jobs SET state = 'killed', reason = 'runner died', finished = ? WHERE id = ?", [now, r.id]);
@@ -99,27 +95,27 @@ export async function killOrphans(db: Db, now: string): Promise<string[]> {
   });
 }
 
-export async function insertDatums(tx: Tx, rows: DatumRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 100) {
-    const chunk = rows.slice(i, i + 100);
-    await tx.run(
-      `INSERT OR REPLACE INTO datums (job, id, idx, hash, state, inputs, duration_ms, tries, reason) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-      chunk.flatMap((d) => [d.job, d.id, d.idx, d.hash, d.state, JSON.stringify(d.inputs), Math.round(d.durationMs), d.tries, d.reason]),
-    );
-  }
+/** Stores every datum of a job at once (one row: see schema.ts jobDatums). */
+export async function insertDatums(tx: Tx, job: string, rows: DatumRow[]): Promise<void> {
+  const body = JSON.stringify(rows.map((d) => [d.id, d.idx, d.hash, d.state, d.inputs, Math.round(d.durationMs), d.tries, d.reason]));
+  await tx.run("INSERT OR REPLACE INTO job_datums (job, body) VALUES (?, ?)", [job, body]);
 }
 
 export async function listDatums(db: Db, job: string): Promise<DatumRow[]> {
-  return (await db.all("SELECT * FROM datums WHERE job = ? ORDER BY idx", [job])).map(toDatum);
+  const row = await db.get<{ body: string }>("SELECT body FROM job_datums WHERE job = ?", [job]);
+  if (!row) return [];
+  return (JSON.parse(row.body) as any[][]).map(([id, idx, hash, state, inputs, durationMs, tries, reason]) => ({
+    job, id, idx, hash, state, inputs, durationMs, tries, reason,
+  }));
 }
 
+/** A datum of a job by id or unique id prefix (>= 4 hex). */
 export async function getDatum(db: Db, job: string, id: string): Promise<DatumRow | undefined> {
-  let r = await db.get("SELECT * FROM datums WHERE job = ? AND id = ?", [job, id]);
-  if (!r && /^[0-9a-f]{4,}$/.test(id)) {
-    const rows = await db.all("SELECT * FROM datums WHERE job = ? AND id LIKE ? LIMIT 2", [job, `${id}%`]);
-    if (rows.length === 1) r = rows[0];
-  }
-  return r ? toDatum(r) : undefined;
+  const all = await listDatums(db, job);
+  const exact = all.find((d) => d.id === id);
+  if (exact || !/^[0-9a-f]{4,}$/.test(id)) return exact;
+  const hits = all.filter((d) => d.id.startsWith(id));
+  return hits.length === 1 ? hits[0] : undefined;
 }
 
 export interface ResultRow {
