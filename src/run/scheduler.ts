@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import type { App } from "../app.ts";
 import { insertJob, killOrphans, lastJob, type JobRow } from "../db/queries/jobs.ts";
-import { bumpReprocess, getPipeline, setForceDue, type PipelineRow } from "../db/queries/pipelines.ts";
+import { bumpReprocess, getPipeline, listPipelines, setForceDue, type PipelineRow } from "../db/queries/pipelines.ts";
 import { notFound } from "../errors.ts";
 import { newId } from "../repo/repos.ts";
 import { topoOrder } from "../spec/graph.ts";
@@ -12,10 +12,13 @@ import { fingerprint, heads, inputCommits, inputRepos, ready } from "./inputs.ts
 import { runJob, saltFor, type Progress } from "./job.ts";
 import { chooseSandbox, type SandboxPlan } from "./probe.ts";
 import { syncPipelines } from "./sync.ts";
+import { runSpout } from "../spout/spout.ts";
 import { fireDueTicks, registerCronInputs } from "../cron/ticker.ts";
 
 export interface RunOptions {
   names: string[];
+  /** Run each selected spout until it exits, before the jobs (`run --once`). */
+  spouts?: boolean;
   reprocess: boolean;
   parallelism?: number;
   progress: Progress;
@@ -43,19 +46,37 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
   for (const s of specs) if (selected.has(s.name)) await fireDueTicks(app, s, app.now());
   const keep = [path.dirname(app.settings.pipelinesDir), ...specs.map((s) => s.transform.workingDir)];
   let sandbox: SandboxPlan | null | undefined;
+  const getSandbox = async () => (sandbox === undefined ? (sandbox = await chooseSandbox(app.rt, process.env.CALF_SANDBOX, keep)) : sandbox);
   const failedRepos = new Set<string>();
   const jobs: JobRow[] = [];
+  let spoutFailed = false;
+  if (opts.spouts !== false) {
+    const spouts: PipelineRow[] = [];
+    for (const name of topoOrder(specs)) {
+      const p = (await getPipeline(app.db, name))!;
+      if (selected.has(name) && !p.paused && p.spec.spout) spouts.push(p);
+    }
+    // Concurrently: one long-running spout must not hold back the others.
+    const sb = spouts.length ? await getSandbox() : null;
+    const results = await Promise.all(spouts.map((p) => runSpout(app, p, { sandbox: sb, signal: opts.signal })));
+    results.forEach((r, i) => {
+      if (r.exitCode !== 0) {
+        spoutFailed = true;
+        app.out.info(`calf: spout ${spouts[i]!.name} exited ${r.exitCode === null ? "on a signal" : `with status ${r.exitCode}`}; see calf logs -p ${spouts[i]!.name}`);
+      }
+    });
+  }
   for (const name of topoOrder(specs)) {
     if (opts.signal?.aborted) break;
     if (!selected.has(name)) continue;
     const p = (await getPipeline(app.db, name))!;
     if (p.paused || p.spec.spout) continue;
-    const job = await runIfDue(app, p, opts, failedRepos, async () => (sandbox === undefined ? (sandbox = await chooseSandbox(app.rt, process.env.CALF_SANDBOX, keep)) : sandbox));
+    const job = await runIfDue(app, p, opts, failedRepos, getSandbox);
     if (!job) continue;
     jobs.push(job);
     if (job.state !== "success") failedRepos.add(name);
   }
-  return { jobs, failed: jobs.some((j) => j.state !== "success") };
+  return { jobs, failed: spoutFailed || jobs.some((j) => j.state !== "success") };
 }
 
 async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos: Set<string>, sandbox: () => Promise<SandboxPlan | null>): Promise<JobRow | null> {
@@ -85,19 +106,69 @@ async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos:
  * `run` without --once: the daemon loop minus the HTTP API. Re-syncs the specs
  * folder, fires cron ticks and runs due jobs every `pollMs` until `signal`
  * aborts; a spec error is reported and retried (the folder may be mid-edit).
+ * Each spout runs under a supervisor that restarts it with backoff.
  */
 export async function runForever(app: App, opts: RunOptions & { signal: AbortSignal; pollMs?: number; onError: (err: unknown) => void }): Promise<void> {
   let reprocess = opts.reprocess;
+  const spouts = new Map<string, { stop: AbortController; done: Promise<void> }>();
   while (!opts.signal.aborted) {
     try {
-      await runOnce(app, { ...opts, reprocess });
+      await runOnce(app, { ...opts, reprocess, spouts: false });
       reprocess = false;
+      await superviseSpouts(app, opts, spouts);
     } catch (err) {
       opts.onError(err);
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, opts.pollMs ?? 1000);
-      opts.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-    });
+    await sleep(opts.pollMs ?? 1000, opts.signal);
   }
+  for (const s of spouts.values()) s.stop.abort();
+  await Promise.all([...spouts.values()].map((s) => s.done));
+}
+
+/** Starts a supervisor for each active spout that has none; stops those whose pipeline went away or was paused. */
+async function superviseSpouts(app: App, opts: RunOptions & { signal: AbortSignal; onError: (err: unknown) => void }, running: Map<string, { stop: AbortController; done: Promise<void> }>) {
+  const wanted = new Set<string>();
+  for (const p of await listPipelines(app.db)) {
+    if (p.active && !p.paused && p.spec.spout && (!opts.names.length || opts.names.includes(p.name))) wanted.add(p.name);
+  }
+  for (const [name, s] of running) {
+    if (!wanted.has(name)) {
+      s.stop.abort();
+      running.delete(name);
+    }
+  }
+  const keep = [path.dirname(app.settings.pipelinesDir)];
+  for (const name of wanted) {
+    if (running.has(name)) continue;
+    const stop = new AbortController();
+    opts.signal.addEventListener("abort", () => stop.abort(), { once: true });
+    const done = (async () => {
+      let failures = 0;
+      while (!stop.signal.aborted) {
+        const p = await getPipeline(app.db, name);
+        if (!p?.active || p.paused || !p.spec.spout) return;
+        const started = Date.now();
+        try {
+          const sandbox = await chooseSandbox(app.rt, process.env.CALF_SANDBOX, [...keep, p.spec.transform.workingDir]);
+          const r = await runSpout(app, p, { sandbox, signal: stop.signal });
+          if (stop.signal.aborted) return;
+          app.out.info(`calf: spout ${name} exited ${r.exitCode === null ? "on a signal" : `with status ${r.exitCode}`}; restarting`);
+        } catch (err) {
+          opts.onError(err);
+        }
+        // Backoff: 1 s doubling to 60 s, reset after a run of a minute or more.
+        failures = Date.now() - started >= 60_000 ? 0 : failures + 1;
+        await sleep(Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1)), stop.signal);
+      }
+    })();
+    running.set(name, { stop, done });
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
 }

@@ -55,3 +55,16 @@ describe("rewritePfs()", () => {
     expect(rewritePfs("/pfs=/pfs/x", "R")).toBe("/pfs=R/x"); // "=" does not end a word
   });
 });
+
+describe("rewritePfs() after shell operators", () => {
+  test.each([
+    ["tr a-z A-Z >/pfs/out/x", "tr a-z A-Z >/R/out/x"],
+    ["exec 3>/pfs/out", "exec 3>/R/out"],
+    ["wc -l </pfs/in/a|sort", "wc -l </R/in/a|sort"],
+    ["true;/pfs/bin/run", "true;/R/bin/run"],
+    ["echo `ls /pfs/in`", "echo `ls /R/in`"],
+    ["a/pfs/x", "a/pfs/x"],
+  ])("rewritePfs(%p) is %p", (input, want) => {
+    expect(rewritePfs(input, "/R")).toBe(want);
+  });
+});
