@@ -6,6 +6,7 @@ import tar from "tar-stream";
 import type { App } from "../app.ts";
 import { invalid, notFound, usageError } from "../errors.ts";
 import { deleteFile, putFile } from "../repo/files.ts";
+import { StatCache } from "../store/statcache.ts";
 import { parseFileArg, parseRepoRef } from "../repo/paths.ts";
 import { diffTrees } from "../repo/diff.ts";
 import { globEntries } from "../plan/glob.ts";
@@ -64,8 +65,9 @@ export const dataCommands: Command[] = [
       if (dest.path === "/" && src !== "-" && !bool(p.flags, "recursive")) throw usageError(`put file needs a file path, not "/"`, "write REPO@BRANCH:/name");
       const c = await putFile(app.repos, dest.repo, defaultBranch(dest.ref), dest.path, src, {
         recursive: bool(p.flags, "recursive"), overwrite: bool(p.flags, "overwrite"), message: str(p.flags, "message"),
+        statCache: new StatCache(app.db),
       });
-      app.out.info(c.finished ? `committed ${c.id} to ${dest.repo}@${c.branch}` : `added to open commit ${c.id} on ${dest.repo}@${c.branch}`);
+      app.out.info(c.unchanged ? `nothing changed: ${dest.repo}@${c.branch} stays at ${c.id}` : c.finished ? `committed ${c.id} to ${dest.repo}@${c.branch}` : `added to open commit ${c.id} on ${dest.repo}@${c.branch}`);
       return 0;
     },
   },

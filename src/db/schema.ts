@@ -124,3 +124,14 @@ export const cronInputs = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.pipeline, t.name] })],
 );
+
+/** Content hashes of local files by stat identity, so re-putting an unchanged folder reads nothing. */
+export const statCache = sqliteTable("stat_cache", {
+  path: text("path").primaryKey(),
+  dev: text("dev").notNull(),
+  ino: text("ino").notNull(),
+  size: integer("size").notNull(),
+  mtimeNs: text("mtime_ns").notNull(),
+  ctimeNs: text("ctime_ns").notNull(),
+  hash: text("hash").notNull(),
+});

@@ -8,6 +8,7 @@ import { invalid, notFound, usageError } from "../errors.ts";
 import { normalizePath } from "./paths.ts";
 import type { CommitInfo, Repos } from "./repos.ts";
 import { lookup, type Change } from "./tree.ts";
+import type { StatCache } from "../store/statcache.ts";
 
 export interface PutOptions {
   recursive: boolean;
@@ -15,6 +16,8 @@ export interface PutOptions {
   message?: string;
   /** Used when src is "-". */
   stdin?: AsyncIterable<Uint8Array>;
+  /** Skips re-reading local files whose stat identity is unchanged. */
+  statCache?: StatCache;
 }
 
 interface Source {
@@ -29,19 +32,34 @@ const CONCURRENCY = 16;
 export async function putFile(repos: Repos, repo: string, branch: string, target: string, src: string, opts: PutOptions): Promise<CommitInfo> {
   await repos.requireRepo(repo);
   const sources = await listSources(src, target, opts.recursive);
-  return repos.modify(repo, branch, "user", async (base) => {
+  const cache = opts.statCache;
+  if (cache && src !== "-") await cache.load(path.resolve(src));
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  const store = async (local: string) => {
+    if (!cache) return repos.store.putFile(local);
+    const abs = path.resolve(local);
+    const st = fs.statSync(abs, { bigint: true });
+    const known = cache.lookup(abs, st);
+    if (known && repos.store.has(known)) return { hash: known, size: Number(st.size) };
+    const stored = await repos.store.putFile(abs);
+    cache.record(abs, st, stored.hash, nowNs);
+    return stored;
+  };
+  const commit = await repos.modify(repo, branch, "user", async (base) => {
     const changes: Change[] = new Array(sources.length);
     await forEachLimit(sources, CONCURRENCY, async (s, i) => {
       const existing = opts.overwrite ? null : await lookup(repos.trees, base.root, base.size, s.target);
       if (existing?.type === "dir" && s.local !== null && !opts.recursive) {
         throw invalid(`cannot put file "${s.target}": a directory exists there`);
       }
-      const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await repos.store.putFile(s.local);
+      const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await store(s.local);
       const file = existing?.type === "file" ? await appendTo(repos, existing.hash, stored.hash) : stored;
       changes[i] = { path: s.target, file };
     });
     return changes;
   }, { message: opts.message });
+  await cache?.save();
+  return commit;
 }
 
 async function appendTo(repos: Repos, oldHash: string, newHash: string) {

@@ -26,6 +26,8 @@ export interface CommitInfo {
   provenance: { repo: string; commit: string }[];
   job: string | null;
   message: string;
+  /** Set by `modify` when the change left the tree as it was and no commit was made. */
+  unchanged?: boolean;
 }
 
 export interface RepoInfo {
@@ -296,6 +298,8 @@ export class Repos {
           await tx.run("UPDATE commits SET tree = ?, size_bytes = ? WHERE id = ?", [next.root, next.size, open.id]);
           return { ...open, tree: next.root, sizeBytes: next.size };
         }
+        // Nothing changed (e.g. the same folder put again): no empty commit, no job.
+        if (head && next.root === head.tree) return { ...head, unchanged: true };
         const newCommit = { repo, branch, origin, root: next.root, size: next.size, nodes: next.nodes, message: opts.message };
         return this.insertCommit(tx, newCommit, head?.id ?? null, true);
       });

@@ -30,7 +30,7 @@ afterEach(() => {
   removeDir(dir);
 });
 
-const TABLES = ["branches", "commits", "cron_inputs", "datum_results", "job_datums", "jobs", "meta", "pipelines", "repos", "spout_markers", "trees"];
+const TABLES = ["branches", "commits", "cron_inputs", "datum_results", "job_datums", "jobs", "meta", "pipelines", "repos", "spout_markers", "stat_cache", "trees"];
 const tables = async (db: Db) =>
   (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
 const userVersion = async (db: Db) => Number((await db.get<{ user_version: number }>("PRAGMA user_version"))!.user_version);

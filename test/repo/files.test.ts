@@ -7,6 +7,7 @@ import { openTestApp, type TestApp } from "../helpers/app.ts";
 import { expectRejects } from "../helpers/errors.ts";
 import { countRows, fileMap, putText, readText } from "../helpers/repo.ts";
 import { writeFiles } from "../helpers/tmp.ts";
+import { StatCache } from "../../src/store/statcache.ts";
 
 let t: TestApp;
 let repos: Repos;
@@ -182,5 +183,21 @@ describe("forEachLimit()", () => {
     await expect(forEachLimit([1, 2, 3], 2, async (i) => {
       if (i === 2) throw new Error("item 2 failed");
     })).rejects.toThrow("item 2 failed");
+  });
+});
+
+describe("putFile() with a stat cache", () => {
+  test("putFile() of an unchanged folder makes no commit and says so; a changed file lands", async () => {
+    writeFiles(src, { a: "a", b: "b" });
+    const put = () => putFile(repos, "images", "master", "/", src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db) });
+    const first = await put();
+    const again = await put();
+    expect(again.unchanged).toBe(true);
+    expect(again.id).toBe(first.id);
+    expect((await repos.listCommits("images", "master")).length).toBe(1);
+    fs.writeFileSync(path.join(src, "b"), "changed");
+    const third = await put();
+    expect(third.unchanged).toBeUndefined();
+    expect(await readText(repos, await head(), "/b")).toBe("changed");
   });
 });
