@@ -10,6 +10,7 @@ import type { FileLock, Runtime, SpawnOptions } from "./types.ts";
 
 const SYMBOLS = {
   mkfifo: { args: ["ptr", "u32"], returns: "i32" },
+  syncfs: { args: ["i32"], returns: "i32" },
   flock: { args: ["i32", "i32"], returns: "i32" },
   strerror: { args: ["i32"], returns: "ptr" },
   __errno_location: { args: [], returns: "ptr" },
@@ -78,6 +79,14 @@ export const bunRuntime: Runtime = {
   spawn,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) throw lastError("mkfifo", path);
+  },
+  syncfs(path) {
+    const fd = openSync(path, "r");
+    try {
+      if (lib().syncfs(fd) !== 0) throw lastError("syncfs", path);
+    } finally {
+      closeSync(fd);
+    }
   },
   onSignal(signal, handler) {
     process.on(signal, handler);

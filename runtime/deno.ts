@@ -15,6 +15,7 @@ declare const Deno: DenoApi;
 
 const SYMBOLS = {
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  syncfs: { parameters: ["i32"], result: "i32" },
   strerror: { parameters: ["i32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
@@ -90,6 +91,17 @@ export const denoRuntime: Runtime = {
     if (lib().mkfifo(cString(path), mode) !== 0) {
       const errno = new Deno.UnsafePointerView(lib().__errno_location()).getInt32();
       throw errnoError("mkfifo", path, errno, Deno.UnsafePointerView.getCString(lib().strerror(errno)));
+    }
+  },
+  syncfs(path) {
+    const fd = openSync(path, "r");
+    try {
+      if (lib().syncfs(fd) !== 0) {
+        const errno = new Deno.UnsafePointerView(lib().__errno_location()).getInt32();
+        throw errnoError("syncfs", path, errno, Deno.UnsafePointerView.getCString(lib().strerror(errno)));
+      }
+    } finally {
+      closeSync(fd);
     }
   },
   onSignal(signal, handler) {

@@ -64,6 +64,11 @@ export interface Runtime {
   spawn(opts: SpawnOptions): Child;
   /** mkfifo(3); throws an Error with `code` (EEXIST if the path exists, ENOENT, ...). */
   mkfifo(path: string, mode?: number): void;
+  /**
+   * syncfs(2) on the filesystem holding `path`: one call makes every written
+   * file on it durable (the object store batches its fsyncs this way).
+   */
+  syncfs(path: string): void;
   /** Subscribe to SIGINT/SIGTERM/SIGHUP; returns an unsubscribe function. */
   onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
   /**

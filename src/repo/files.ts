@@ -41,7 +41,7 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
     const st = fs.statSync(abs, { bigint: true });
     const known = cache.lookup(abs, st);
     if (known && repos.store.has(known)) return { hash: known, size: Number(st.size) };
-    const stored = await repos.store.putFile(abs);
+    const stored = await repos.store.putFile(abs, Number(st.size));
     cache.record(abs, st, stored.hash, nowNs);
     return stored;
   };

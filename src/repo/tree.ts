@@ -26,6 +26,8 @@ export interface Change {
 
 export interface NodeLoader {
   load(hash: string): Promise<TreeEntry[]>;
+  /** Optional fast path for one entry by name. */
+  child?(hash: string, name: string): Promise<TreeEntry | undefined>;
 }
 
 export type Sha256 = (s: string) => string;
@@ -186,7 +188,7 @@ export async function lookup(loader: NodeLoader, root: string, rootSize: number,
   let at = "";
   for (const s of segs) {
     if (cur.type !== "dir") return null;
-    const e = (await loader.load(cur.hash)).find((x) => x.name === s);
+    const e = loader.child ? await loader.child(cur.hash, s) : (await loader.load(cur.hash)).find((x) => x.name === s);
     if (!e) return null;
     at += `/${s}`;
     cur = { path: at, type: e.type, hash: e.hash, size: e.size };

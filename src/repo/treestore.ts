@@ -8,6 +8,7 @@ const CACHE_MAX = 20_000;
 export class TreeStore implements NodeLoader {
   #db: Db;
   #cache = new Map<string, TreeEntry[]>();
+  #index = new Map<string, Map<string, TreeEntry>>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -19,9 +20,23 @@ export class TreeStore implements NodeLoader {
     const row = await this.#db.get<{ body: string }>("SELECT body FROM trees WHERE hash = ?", [hash]);
     if (!row) throw new Error(`tree node ${hash} is missing from the database`);
     const entries = decodeNode(row.body);
-    if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+    if (this.#cache.size >= CACHE_MAX) {
+      this.#cache.clear();
+      this.#index.clear();
+    }
     this.#cache.set(hash, entries);
     return entries;
+  }
+
+  /** One entry of a directory by name, via a per-node index (a flat 100k-entry folder stays O(1)). */
+  async child(hash: string, name: string): Promise<TreeEntry | undefined> {
+    let idx = this.#index.get(hash);
+    if (!idx) {
+      const entries = await this.load(hash);
+      idx = new Map(entries.map((e) => [e.name, e] as const));
+      this.#index.set(hash, idx);
+    }
+    return idx.get(name);
   }
 
   /** Saves new nodes inside the caller's transaction (idempotent). */

@@ -1,7 +1,10 @@
 // Content-addressed object store: <data-dir>/objects/ab/cdef... by SHA-256.
-// Objects are written to a temp file, fsynced, then renamed into place, and
-// callers commit metadata only after `put*` resolves — so a crash leaves at
-// most unreferenced objects, never a reference to a missing or torn one.
+// Objects are written to temp files and become visible under their hash only
+// in `flush()`: syncfs (contents durable) -> rename into place -> syncfs
+// (names durable). Callers commit metadata only after `flush()`, so a crash
+// leaves at most temp files and unreferenced objects, and an object's path
+// never exists with content that is not on disk. One syncfs per batch
+// replaces one fsync per file (10k small files: ~6 s of fsyncs here).
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
@@ -19,8 +22,10 @@ export class ObjectStore {
   readonly tmpDir: string;
   #rt: Runtime;
   #knownDirs = new Set<string>();
-  #dirtyDirs = new Set<string>();
+  /** Written but not yet flushed: hash -> temp file. */
+  #pending = new Map<string, string>();
   #seq = 0;
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string, rt: Runtime) {
     this.root = path.join(dataDir, "objects");
@@ -30,12 +35,17 @@ export class ObjectStore {
     fs.mkdirSync(this.tmpDir, { recursive: true });
   }
 
+  /** Where an object's bytes are now (its temp file until the next flush). */
   pathOf(hash: string): string {
+    return this.#pending.get(hash) ?? this.finalPath(hash);
+  }
+
+  finalPath(hash: string): string {
     return path.join(this.root, hash.slice(0, 2), hash.slice(2));
   }
 
   has(hash: string): boolean {
-    return fs.existsSync(this.pathOf(hash));
+    return this.#pending.has(hash) || fs.existsSync(this.finalPath(hash));
   }
 
   /** Stores bytes; a no-op when an object with that content exists. */
@@ -43,22 +53,22 @@ export class ObjectStore {
     const hash = this.#rt.sha256(data);
     if (!this.has(hash)) {
       const tmp = this.#tmpName();
-      await writeSynced(tmp, data);
-      this.#install(tmp, hash);
+      await fsp.writeFile(tmp, data, { mode: 0o444 });
+      this.#addPending(hash, tmp);
     }
     return { hash, size: data.byteLength };
   }
 
   /** Copies a file into the store (streamed when large). */
-  async putFile(src: string): Promise<StoredObject> {
-    const st = await fsp.stat(src);
-    if (st.size <= SMALL) return this.putBytes(await fsp.readFile(src));
+  async putFile(src: string, knownSize?: number): Promise<StoredObject> {
+    const size = knownSize ?? (await fsp.stat(src)).size;
+    if (size <= SMALL) return this.putBytes(await fsp.readFile(src));
     return this.putStream(fs.createReadStream(src));
   }
 
   /**
-   * Moves a file the caller owns (a transform's output) into the store: hash,
-   * fsync, rename — no copy. The source path is gone afterwards.
+   * Moves a file the caller owns (a transform's output) into the store: hash
+   * and rename, no copy. The source path is gone afterwards.
    */
   async adoptFile(src: string): Promise<StoredObject> {
     const st = await fsp.stat(src);
@@ -66,14 +76,10 @@ export class ObjectStore {
     if (this.has(hash)) {
       await fsp.unlink(src);
     } else {
-      const fh = await fsp.open(src, "r");
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fsp.chmod(src, 0o444);
-      this.#install(src, hash);
+      const tmp = this.#tmpName();
+      fs.renameSync(src, tmp);
+      fs.chmodSync(tmp, 0o444);
+      this.#addPending(hash, tmp);
     }
     return { hash, size: st.size };
   }
@@ -82,25 +88,24 @@ export class ObjectStore {
   async putStream(chunks: AsyncIterable<Uint8Array | string>): Promise<StoredObject> {
     const tmp = this.#tmpName();
     const hasher = this.#rt.sha256Hasher();
-    const fh = await fsp.open(tmp, "w", 0o444);
+    const fd = fs.openSync(tmp, "w", 0o444);
     let size = 0;
     try {
       for await (const chunk of chunks) {
         const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
         hasher.update(buf);
         size += buf.byteLength;
-        await fh.write(buf);
+        for (let off = 0; off < buf.byteLength; ) off += fs.writeSync(fd, buf, off);
       }
-      await fh.sync();
     } catch (err) {
-      await fh.close();
-      await fsp.rm(tmp, { force: true });
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
       throw err;
     }
-    await fh.close();
+    fs.closeSync(fd);
     const hash = hasher.digest();
-    if (this.has(hash)) await fsp.unlink(tmp);
-    else this.#install(tmp, hash);
+    if (this.has(hash)) fs.unlinkSync(tmp);
+    else this.#addPending(hash, tmp);
     return { hash, size };
   }
 
@@ -123,6 +128,37 @@ export class ObjectStore {
     return fs.createReadStream(this.pathOf(hash));
   }
 
+  /**
+   * Makes every object written so far durable and visible under its hash.
+   * Call before committing metadata that references them. Concurrent calls
+   * are serialised; each one covers everything written before it started.
+   */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#flushNow());
+    return this.#flushing;
+  }
+
+  #flushNow(): void {
+    if (this.#pending.size === 0) return;
+    const batch = [...this.#pending];
+    this.#rt.syncfs(this.tmpDir);
+    for (const [hash, tmp] of batch) {
+      const dir = path.join(this.root, hash.slice(0, 2));
+      if (!this.#knownDirs.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        this.#knownDirs.add(dir);
+      }
+      fs.renameSync(tmp, this.finalPath(hash));
+    }
+    this.#rt.syncfs(this.root);
+    for (const [hash, tmp] of batch) if (this.#pending.get(hash) === tmp) this.#pending.delete(hash);
+  }
+
+  #addPending(hash: string, tmp: string): void {
+    if (this.#pending.has(hash)) fs.rmSync(tmp, { force: true }); // a concurrent writer won
+    else this.#pending.set(hash, tmp);
+  }
+
   async #hashStream(stream: AsyncIterable<Uint8Array>): Promise<string> {
     const h = this.#rt.sha256Hasher();
     for await (const chunk of stream) h.update(chunk);
@@ -131,39 +167,5 @@ export class ObjectStore {
 
   #tmpName(): string {
     return path.join(this.tmpDir, `obj-${process.pid}-${Date.now().toString(36)}-${this.#seq++}`);
-  }
-
-  #install(tmp: string, hash: string): void {
-    const dir = path.join(this.root, hash.slice(0, 2));
-    if (!this.#knownDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      this.#knownDirs.add(dir);
-    }
-    fs.renameSync(tmp, this.pathOf(hash));
-    this.#dirtyDirs.add(dir);
-  }
-
-  /** fsyncs the directories that received objects, making the renames durable. Call before committing metadata. */
-  async flush(): Promise<void> {
-    const dirs = [...this.#dirtyDirs];
-    this.#dirtyDirs.clear();
-    await Promise.all(dirs.map(async (d) => {
-      const fh = await fsp.open(d, "r");
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }));
-  }
-}
-
-async function writeSynced(file: string, data: Uint8Array): Promise<void> {
-  const fh = await fsp.open(file, "w", 0o444);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -268,6 +268,14 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
     });
   });
 
+  test("syncfs() flushes the filesystem of a folder and reports a missing path", async () => {
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, "f"), "data");
+      rt.syncfs(dir);
+      assert.throws(() => rt.syncfs(join(dir, "missing")), { code: "ENOENT" });
+    });
+  });
+
   test("a FIFO reader that reopens before closing loses nothing across 300 writer opens", async () => {
     await inTempDir(async (dir) => {
       const fifo = join(dir, "fifo");

@@ -33,6 +33,7 @@ async function run(parts: (Uint8Array | null)[]) {
     }
     seen.push({ kind: "complete", archive: a.archive, files });
   });
+  await store.flush(); // pending objects become real ones; only a cut file's temp would remain
   return { seen, leftovers: fs.readdirSync(store.tmpDir) };
 }
 

@@ -32,6 +32,20 @@ afterEach(() => removeDir(dir));
 const objectFiles = () => listFiles(store.root);
 const tmpFiles = () => listFiles(store.tmpDir);
 
+describe("ObjectStore.flush()", () => {
+  test("an object is visible under its hash only after flush(); before, pathOf() is its temp file", async () => {
+    const o = await store.putBytes(bytes("pending"));
+    expect(store.has(o.hash)).toBe(true);
+    expect(store.pathOf(o.hash).startsWith(store.tmpDir)).toBe(true);
+    expect(fs.existsSync(store.finalPath(o.hash))).toBe(false);
+    expect(fs.readFileSync(store.pathOf(o.hash), "utf8")).toBe("pending");
+    await store.flush();
+    expect(store.pathOf(o.hash)).toBe(store.finalPath(o.hash));
+    expect(fs.readFileSync(store.finalPath(o.hash), "utf8")).toBe("pending");
+    expect(tmpFiles()).toEqual([]);
+  });
+});
+
 describe("ObjectStore.putBytes()", () => {
   test.each([
     ["empty content", ""],
@@ -39,6 +53,7 @@ describe("ObjectStore.putBytes()", () => {
     ["non-ASCII text", "grüße 😀\n"],
   ])("putBytes() stores %s under its sha256sum", async (_what, text) => {
     const o = await store.putBytes(bytes(text));
+    await store.flush();
     expect(o.size).toBe(bytes(text).byteLength);
     expect(o.hash).toBe(sha256sum(store.pathOf(o.hash)));
     expect(fs.readFileSync(store.pathOf(o.hash), "utf8")).toBe(text);
@@ -46,6 +61,7 @@ describe("ObjectStore.putBytes()", () => {
 
   test("putBytes() lays objects out as objects/<first two hex>/<rest>", async () => {
     const o = await store.putBytes(bytes("x"));
+    await store.flush();
     expect(store.pathOf(o.hash)).toBe(path.join(dir, "data", "objects", o.hash.slice(0, 2), o.hash.slice(2)));
     expect(store.has(o.hash)).toBe(true);
     expect(store.has("0".repeat(64))).toBe(false);
@@ -53,19 +69,25 @@ describe("ObjectStore.putBytes()", () => {
 
   test("putBytes() makes objects read-only (0444)", async () => {
     const o = await store.putBytes(bytes("read only"));
+    await store.flush();
     expect(mode(store.pathOf(o.hash))).toBe(0o444);
   });
 
   test("putBytes() leaves no temp file behind", async () => {
     await store.putBytes(bytes("a"));
+    await store.flush();
     await store.putBytes(bytes("b"));
+    await store.flush();
     expect(tmpFiles()).toEqual([]);
   });
 
   test("putBytes() deduplicates identical content: same hash, one file", async () => {
     const a = await store.putBytes(bytes("same"));
+    await store.flush();
     const b = await store.putBytes(bytes("same"));
+    await store.flush();
     const c = await store.putBytes(bytes("other"));
+    await store.flush();
     expect(b).toEqual(a);
     expect(c.hash).not.toBe(a.hash);
     expect(objectFiles()).toHaveLength(2);
@@ -75,6 +97,7 @@ describe("ObjectStore.putBytes()", () => {
   test("putBytes() of the same content concurrently yields one intact object", async () => {
     const data = pattern(256 * 1024);
     const results = await Promise.all(Array.from({ length: 8 }, () => store.putBytes(data)));
+    await store.flush();
     expect(new Set(results.map((r) => r.hash)).size).toBe(1);
     expect(objectFiles()).toHaveLength(1);
     expect(Buffer.compare(fs.readFileSync(store.pathOf(results[0]!.hash)), Buffer.from(data))).toBe(0);
@@ -90,6 +113,7 @@ describe("ObjectStore.putFile()", () => {
     const src = path.join(dir, "src.bin");
     fs.writeFileSync(src, pattern(size));
     const o = await store.putFile(src);
+    await store.flush();
     expect(o).toEqual({ hash: sha256sum(src), size });
     expect(fs.existsSync(src)).toBe(true);
     expect(sha256sum(store.pathOf(o.hash))).toBe(o.hash);
@@ -105,6 +129,7 @@ describe("ObjectStore.putStream()", () => {
       for (let i = 0; i < data.length; i += MiB) yield data.subarray(i, i + MiB);
     }
     const o = await store.putStream(chunks());
+    await store.flush();
     const ref = path.join(dir, "ref.bin");
     fs.writeFileSync(ref, data);
     expect(o).toEqual({ hash: sha256sum(ref), size: data.length });
@@ -119,12 +144,14 @@ describe("ObjectStore.putStream()", () => {
       yield "😀";
     }
     const o = await store.putStream(chunks());
+    await store.flush();
     expect((await store.read(o.hash)).toString("utf8")).toBe("grüße und 😀");
     expect(o.size).toBe(bytes("grüße und 😀").byteLength);
   });
 
   test("putStream() of content already stored keeps one file and no temp file", async () => {
     const a = await store.putBytes(bytes("dup"));
+    await store.flush();
     async function* chunks() {
       yield "d";
       yield "up";
@@ -154,6 +181,7 @@ describe("ObjectStore.adoptFile()", () => {
     fs.writeFileSync(src, pattern(size, 7));
     const want = sha256sum(src);
     const o = await store.adoptFile(src);
+    await store.flush();
     expect(o).toEqual({ hash: want, size });
     expect(fs.existsSync(src)).toBe(false);
     expect(sha256sum(store.pathOf(o.hash))).toBe(want);
@@ -162,6 +190,7 @@ describe("ObjectStore.adoptFile()", () => {
 
   test("adoptFile() of content already stored removes the source and keeps one object", async () => {
     const a = await store.putBytes(bytes("twice"));
+    await store.flush();
     const src = path.join(dir, "twice.txt");
     fs.writeFileSync(src, "twice");
     expect(await store.adoptFile(src)).toEqual(a);
@@ -178,8 +207,11 @@ describe("ObjectStore.adoptFile()", () => {
 describe("ObjectStore.concat()", () => {
   test("concat() stores the parts in order followed by the extra bytes", async () => {
     const a = await store.putBytes(bytes("one\n"));
+    await store.flush();
     const b = await store.putBytes(bytes("two\n"));
+    await store.flush();
     const c = await store.concat([b.hash, a.hash], bytes("three\n"));
+    await store.flush();
     expect((await store.read(c.hash)).toString()).toBe("two\none\nthree\n");
     expect(c.size).toBe(14);
     expect(c.hash).toBe(sha256sum(store.pathOf(c.hash)));
@@ -188,6 +220,7 @@ describe("ObjectStore.concat()", () => {
 
   test("concat() of one part without extra returns that object unchanged", async () => {
     const a = await store.putBytes(bytes("alone"));
+    await store.flush();
     expect(await store.concat([a.hash])).toEqual(a);
     expect(objectFiles()).toHaveLength(1);
   });
@@ -196,8 +229,11 @@ describe("ObjectStore.concat()", () => {
     const p1 = pattern(9 * MiB, 3);
     const p2 = pattern(3 * MiB, 4);
     const a = await store.putBytes(p1);
+    await store.flush();
     const b = await store.putBytes(p2);
+    await store.flush();
     const c = await store.concat([a.hash, b.hash]);
+    await store.flush();
     const ref = path.join(dir, "joined.bin");
     fs.writeFileSync(ref, Buffer.concat([p1, p2]));
     expect(c).toEqual({ hash: sha256sum(ref), size: 12 * MiB });
@@ -205,7 +241,9 @@ describe("ObjectStore.concat()", () => {
 
   test("concat() of the same part twice repeats it", async () => {
     const a = await store.putBytes(bytes("ab"));
+    await store.flush();
     const c = await store.concat([a.hash, a.hash]);
+    await store.flush();
     expect((await store.read(c.hash)).toString()).toBe("abab");
   });
 });
@@ -213,6 +251,7 @@ describe("ObjectStore.concat()", () => {
 describe("ObjectStore.stream() and flush()", () => {
   test("stream() yields the stored bytes", async () => {
     const a = await store.putBytes(bytes("streamed"));
+    await store.flush();
     const chunks: Buffer[] = [];
     for await (const c of store.stream(a.hash)) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe("streamed");
@@ -220,6 +259,7 @@ describe("ObjectStore.stream() and flush()", () => {
 
   test("flush() resolves after writes and again with nothing to do", async () => {
     await store.putBytes(bytes("durable"));
+    await store.flush();
     await store.flush();
     await store.flush();
     expect(objectFiles()).toHaveLength(1);
