@@ -30,7 +30,7 @@ export const migrations: string[] = [
     recovered INTEGER NOT NULL DEFAULT 0, stats TEXT NOT NULL DEFAULT '{}');
   CREATE INDEX jobs_by_pipeline ON jobs (pipeline, seq);
   CREATE INDEX jobs_by_fingerprint ON jobs (pipeline, fingerprint);
-  CREATE TABLE job_datums (job TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE job_datums (job TEXT PRIMARY KEY, body TEXT NOT NULL, owners TEXT) WITHOUT ROWID;
   CREATE TABLE datum_results (
     pipeline TEXT NOT NULL, hash TEXT NOT NULL, datum TEXT NOT NULL, job TEXT NOT NULL,
     outputs TEXT NOT NULL, PRIMARY KEY (pipeline, hash)) WITHOUT ROWID;

@@ -86,6 +86,8 @@ export const jobs = sqliteTable("jobs", {
 export const jobDatums = sqliteTable("job_datums", {
   job: text("job").primaryKey(),
   body: text("body").notNull(),
+  /** Output path -> ids of the datums that wrote it (merge order): lets the next job patch the output. */
+  owners: text("owners"),
 });
 
 /** Successful datum results, reused by later jobs with the same datum hash. */

@@ -48,15 +48,20 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
   const commit = await repos.modify(repo, branch, "user", async (base) => {
     const changes: Change[] = new Array(sources.length);
     await forEachLimit(sources, CONCURRENCY, async (s, i) => {
-      const existing = opts.overwrite ? null : await lookup(repos.trees, base.root, base.size, s.target);
+      const existing = await lookup(repos.trees, base.root, base.size, s.target);
       if (existing?.type === "dir" && s.local !== null && !opts.recursive) {
         throw invalid(`cannot put file "${s.target}": a directory exists there`);
       }
       const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await store(s.local);
-      const file = existing?.type === "file" ? await appendTo(repos, existing.hash, stored.hash) : stored;
-      changes[i] = { path: s.target, file };
+      if (opts.overwrite) {
+        // The same bytes already there: no change (keeps a re-put folder's diff to what changed).
+        if (existing?.type === "file" && existing.hash === stored.hash) return;
+        changes[i] = { path: s.target, file: stored };
+      } else {
+        changes[i] = { path: s.target, file: existing?.type === "file" ? await appendTo(repos, existing.hash, stored.hash) : stored };
+      }
     });
-    return changes;
+    return changes.filter(Boolean);
   }, { message: opts.message });
   await cache?.save();
   return commit;

@@ -13,6 +13,8 @@ import { datumHash } from "../plan/identity.ts";
 import { newId } from "../repo/repos.ts";
 import { applyChanges, emptyTree, type Change } from "../repo/tree.ts";
 import { runDatum, type DatumOutcome } from "./datum.ts";
+import { mergeIncremental, planIncremental, type Owners } from "./incremental.ts";
+import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { fingerprint, heads, inputCommits, loadListings, type LeafHead } from "./inputs.ts";
 import { planItems, type PlanItem } from "./plan.ts";
 import type { RootEntry } from "./sandbox.ts";
@@ -27,6 +29,8 @@ export interface Progress {
 
 export interface JobOptions {
   reprocess: boolean;
+  /** Plan and merge every datum even when an incremental job is possible (tests compare both). */
+  fullPlan?: boolean;
   parallelism?: number;
   sandbox: { root: RootEntry[]; keep: string[] } | null;
   progress: Progress;
@@ -63,7 +67,14 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const jobId = newId();
   const outputCommit = newId();
   const started = app.now();
-  const plan = await planJob(app, p, { reprocess: opts.reprocess, reasons: false });
+  const inc = opts.fullPlan ? null : await planIncremental(app, p, await heads(app.repos, p.spec.input), saltFor(app, p), { reprocess: opts.reprocess });
+  const plan = inc
+    ? await (async () => {
+      const hs = await heads(app.repos, p.spec.input);
+      const salt = saltFor(app, p);
+      return { heads: hs, salt, items: inc.items, results: inc.results, fingerprint: fingerprint(hs, salt, (s) => app.rt.sha256(s)) };
+    })()
+    : await planJob(app, p, { reprocess: opts.reprocess, reasons: false });
   const base: JobRow = {
     id: jobId, pipeline: p.name, state: "running", reason: null, started: started.toISOString(), finished: null,
     inputCommits: inputCommits(plan.heads), outputCommit: null, fingerprint: plan.fingerprint, salt: plan.salt,
@@ -116,6 +127,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   });
 
   let result: JobRow;
+  let owners: Owners | undefined;
   const failedRows = rows.filter((r) => r.state === "failed");
   if (abort.signal.aborted) {
     result = finished("killed", timedOut ? `job_timeout of ${spec.jobTimeoutMs} ms exceeded` : "job was stopped", null, { run_ms: runMs });
@@ -124,8 +136,22 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
     result = finished("failure", reason, null, { run_ms: runMs });
   } else {
     const t1 = performance.now();
-    const merged = await mergeJob(app, p, items, outcomes, reused);
-    if ("error" in merged) result = finished("failure", merged.error, null, { run_ms: runMs });
+    let merged: Awaited<ReturnType<typeof mergeJob>> | null = null;
+    if (inc) {
+      const fresh = new Map<string, { path: string; hash: string; size: number }[]>();
+      for (const item of items) {
+        if (!inc.fresh.has(item.id)) continue;
+        const files = item.action === "skip" ? reused.get(item.hash)?.outputs : outcomes.get(item.id)?.outputs;
+        if (files) fresh.set(item.id, files);
+      }
+      merged = await mergeIncremental(app, p, inc, fresh);
+      if (!merged) {
+        // The full merge decides (and words any conflict): it needs every skipped datum's result.
+        const all = await findResults(app.db, p.name, items.filter((i) => i.action === "skip").map((i) => i.hash));
+        merged = await mergeJob(app, p, items, outcomes, all);
+      }
+    } else merged = await mergeJob(app, p, items, outcomes, reused);
+    if ("error" in merged) result = finished("failure", merged.error ?? "merge failed", null, { run_ms: runMs });
     else {
       await app.store.flush();
       const commit = await app.db.write(async (tx) => {
@@ -135,11 +161,12 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
           nodes: merged.nodes, provenance: base.inputCommits, job: jobId,
         }, head?.head ?? null, true);
       });
-      result = finished("success", null, commit.id, { run_ms: runMs, merge_ms: performance.now() - t1 });
+      owners = merged.owners;
+      result = finished("success", null, commit.id, { run_ms: runMs, merge_ms: performance.now() - t1, incremental: inc ? 1 : 0 });
     }
   }
   await app.db.write(async (tx) => {
-    await insertDatums(tx, jobId, rows);
+    await insertDatums(tx, jobId, rows, owners);
     await finishJob(tx, jobId, result as JobRow & { finished: string });
   });
   opts.progress.finish(result);
@@ -162,6 +189,10 @@ async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: M
   }
   const merged = mergeOutputs(parts, p.spec.merge);
   if (!merged.ok) return { error: merged.error };
+  const owners: Owners = {};
+  for (const d of [...parts].sort((a, b) => compareKeys(a.sortKey, b.sortKey) || compareBytes(a.id, b.id))) {
+    for (const f of d.files) (owners[f.path] ??= []).push(d.id);
+  }
   const changes: Change[] = [];
   for (const f of merged.files) {
     const file = f.parts.length === 1 ? { hash: f.parts[0]!, size: f.size } : await app.store.concat(f.parts);
@@ -171,7 +202,7 @@ async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: M
   const empty = emptyTree(sha256);
   const tree = await applyChanges(app.repos.trees, sha256, empty.hash, changes);
   tree.nodes.set(empty.hash, empty.body);
-  return tree;
+  return { ...tree, owners };
 }
 
 /**

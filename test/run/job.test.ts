@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { listDatums } from "../../src/db/queries/jobs.ts";
+import { listDatums, listJobs } from "../../src/db/queries/jobs.ts";
 import { deleteFile } from "../../src/repo/files.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { stillRunningAfter } from "../helpers/procs.ts";
@@ -355,4 +355,69 @@ describe("runOnce() incremental equivalence (property)", () => {
       { numRuns: 20, seed: 20240611, endOnFailure: true },
     );
   }, 60_000);
+});
+
+/** Folder datums (glob "/*" over nested paths): a copy of each file, plus every file appended to /all. */
+const TREE = `pipeline: {name: tree}
+transform:
+  cmd: [sh]
+  stdin:
+    - "find /pfs/data -type f | LC_ALL=C sort | while read f; do rel=\${f#*/pfs/data/}; cat $f >> /pfs/out/all; mkdir -p /pfs/out/$(dirname $rel); cat $f > /pfs/out/$rel.copy; done"
+input: {pfs: {repo: data, glob: "/*"}}
+`;
+
+describe("runOnce() incremental equivalence over folder datums (property)", () => {
+  type Op = { kind: "put"; file: string; text: string } | { kind: "del"; file: string };
+  const file = fc.constantFrom("top", "d1/a", "d1/b", "d2/a", "d2/sub/c", "d3/x");
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant("put" as const), file, text: fc.constantFrom("1\n", "2\n", "33\n") }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("del" as const), file: fc.constantFrom("top", "d1", "d1/a", "d2", "d2/sub/c", "d3/x") }) },
+  );
+  const commits = fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 5 });
+
+  test("runOnce() patching its last output per commit equals one run on the final state", async () => {
+    await fc.assert(
+      fc.asyncProperty(commits, async (history) => {
+        const inc = await setup({ tree: TREE });
+        for (const ops of history) {
+          await inc.app.repos.startCommit("data", "master");
+          for (const o of ops) {
+            const c = (await inc.app.repos.openCommit("data", "master"))!;
+            if (o.kind === "del") {
+              if (await inc.app.repos.lookup(c, `/${o.file}`)) await deleteFile(inc.app.repos, "data", "master", `/${o.file}`);
+            } else {
+              await putText(inc.app.repos, "data", `/${o.file}`, o.text, { overwrite: true });
+            }
+          }
+          await inc.app.repos.finishCommit("data", "master");
+          expect((await run(inc)).jobs.map((j) => j.state).filter((s) => s !== "success")).toEqual([]);
+        }
+        const final = await inc.app.repos.branchHead("data", "master");
+        const fresh = await setup({ tree: TREE });
+        if (final) {
+          await fresh.app.repos.startCommit("data", "master");
+          for (const e of await inc.app.repos.listAll(final)) {
+            if (e.type === "file") await putText(fresh.app.repos, "data", e.path, (await inc.app.repos.store.read(e.hash)).toString(), { overwrite: true });
+          }
+          await fresh.app.repos.finishCommit("data", "master");
+          await run(fresh);
+        }
+        expect(await outputOf(inc, "tree")).toEqual(await outputOf(fresh, "tree"));
+        expect((await head(inc, "tree"))?.tree).toBe((await head(fresh, "tree"))?.tree);
+        closeAll();
+      }),
+      { numRuns: 15, seed: 42, endOnFailure: true },
+    );
+  }, 120_000);
+
+  test("runJob() takes the incremental path after a successful job of the same version", async () => {
+    const t = await setup({ tree: TREE });
+    await putText(t.app.repos, "data", "/d1/a", "1\n");
+    await putText(t.app.repos, "data", "/d2/a", "2\n");
+    await run(t);
+    await putText(t.app.repos, "data", "/d2/a", "3\n", { overwrite: true });
+    const { jobs } = await run(t);
+    expect(jobs.map((j) => [j.state, j.processed, j.skipped, j.stats.incremental])).toEqual([["success", 1, 1, 1]]);
+    expect(await outputOf(t, "tree")).toEqual({ "/all": "1\n3\n", "/d1/a.copy": "1\n", "/d2/a.copy": "3\n" });
+  });
 });

@@ -1,0 +1,172 @@
+// Incremental jobs: when the last successful job ran the same pipeline
+// version over a plain pfs input, only the datums holding a path that
+// changed since then are planned again, and its output tree is patched: only
+// the output paths those datums wrote (or now write) are recomputed, from
+// every datum that writes them. The result equals a full plan and merge
+// (test/run/job.test.ts checks it against from-scratch runs); anything this
+// module cannot decide cheaply returns null and the caller does it in full.
+import type { App } from "../app.ts";
+import { findResults, lastJob, listDatums, type DatumRow, type JobRow, type ResultRow } from "../db/queries/jobs.ts";
+import type { PipelineRow } from "../db/queries/pipelines.ts";
+import { compareBytes, compareKeys } from "../plan/bytewise.ts";
+import { compileGlob } from "../plan/glob.ts";
+import { datumHash, makeDatum } from "../plan/identity.ts";
+import type { Datum } from "../plan/types.ts";
+import { diffTrees } from "../repo/diff.ts";
+import { applyChanges, lookup, type Change } from "../repo/tree.ts";
+import type { CommitInfo } from "../repo/repos.ts";
+import type { LeafHead } from "./inputs.ts";
+import type { PlanItem } from "./plan.ts";
+
+/** Output path -> the ids of the datums that wrote it, in merge order. */
+export type Owners = Record<string, string[]>;
+
+export interface IncrementalPlan {
+  items: PlanItem[];
+  /** Known results of the datums to skip among the re-planned ones. */
+  results: Map<string, ResultRow>;
+  base: { job: JobRow; output: CommitInfo; owners: Owners };
+  /** Datums of the base job that were re-planned (changed, gone, or recovered last time). */
+  replaced: DatumRow[];
+  /** Ids of the re-planned datums (the others are the base job's, unchanged). */
+  fresh: Set<string>;
+}
+
+/** The incremental plan, or null when a full plan is needed. */
+export async function planIncremental(app: App, p: PipelineRow, hs: LeafHead[], salt: string, opts: { reprocess: boolean }): Promise<IncrementalPlan | null> {
+  const input = p.spec.input;
+  if (!input || input.kind !== "pfs" || opts.reprocess || p.forceDue || p.spec.reprocessSpec === "every_job") return null;
+  const head = hs[0];
+  if (hs.length !== 1 || !head?.commit) return null;
+  const job = await lastJob(app.db, p.name, ["success"]);
+  if (!job || job.salt !== salt || !job.outputCommit) return null;
+  const owners = await loadOwners(app, job.id);
+  const output = await app.repos.getCommit(job.outputCommit);
+  const prevInput = job.inputCommits.find((c) => c.repo === input.repo);
+  const oldCommit = prevInput ? await app.repos.getCommit(prevInput.commit) : null;
+  const newCommit = await app.repos.getCommit(head.commit);
+  if (!owners || !output || !oldCommit || !newCommit || oldCommit.repo !== input.repo || oldCommit.branch !== input.branch) return null;
+  const prev = await listDatums(app.db, job.id);
+  if (prev.some((d) => d.state === "failed" || d.inputs.length !== 1)) return null;
+
+  // Datum paths that may differ: every glob match among the changed paths and their ancestors,
+  // plus datums that were recovered last time (they always rerun).
+  const matcher = compileGlob(input.glob);
+  const candidates = new Set<string>();
+  for (const d of await diffTrees(app.repos.trees, oldCommit.tree, newCommit.tree)) {
+    for (let at = d.path; ; at = at.slice(0, Math.max(1, at.lastIndexOf("/")))) {
+      candidates.add(at);
+      if (at === "/") break;
+    }
+  }
+  const affected = new Set([...candidates].filter((c) => matcher.match(c)));
+  for (const d of prev) if (d.state === "recovered") affected.add(d.inputs[0]!.path);
+
+  const sha256 = (s: string) => app.rt.sha256(s);
+  const fresh: Datum[] = [];
+  for (const at of affected) {
+    const e = await lookup(app.repos.trees, newCommit.tree, newCommit.sizeBytes, at);
+    // An empty commit cuts no datums, not even for the glob "/" (SPEC §4.1).
+    if (!e || (at === "/" && newCommit.sizeBytes === 0 && (await app.repos.trees.load(newCommit.tree)).length === 0)) continue;
+    fresh.push(makeDatum([{
+      name: input.name, repo: input.repo, branch: input.branch, commit: newCommit.id, path: at, type: e.type,
+      hash: e.hash, size: e.size, reference: input.reference, emptyFiles: input.emptyFiles,
+    }], sha256));
+  }
+  const hashed = fresh.map((datum) => ({ datum, hash: datumHash(datum, salt, sha256) }));
+  const results = await findResults(app.db, p.name, hashed.map((h) => h.hash));
+
+  const replaced = prev.filter((d) => affected.has(d.inputs[0]!.path));
+  const items: PlanItem[] = prev
+    .filter((d) => !affected.has(d.inputs[0]!.path))
+    .map((d) => {
+      const inputs = d.inputs.map((i) => ({ ...i, commit: newCommit.id, type: i.type as "file" | "dir", size: 0, reference: input.reference, emptyFiles: input.emptyFiles }));
+      const datum: Datum = { id: d.id, inputs, sortKey: inputs.map((i) => i.path) };
+      return { id: d.id, action: "skip" as const, reason: "unchanged" as const, paths: datum.sortKey, hash: d.hash, datum };
+    });
+  for (const { datum, hash } of hashed) {
+    const known = results.has(hash);
+    items.push({ id: datum.id, action: known ? "skip" : "process", reason: known ? "unchanged" : "changed", paths: datum.sortKey, hash, datum });
+  }
+  items.sort((a, b) => compareKeys(a.datum!.sortKey, b.datum!.sortKey) || compareBytes(a.id, b.id));
+  return { items, results, base: { job, output, owners }, replaced, fresh: new Set(hashed.map((h) => h.datum.id)) };
+}
+
+/**
+ * Patches the base job's output tree: each output path written by a replaced
+ * or re-planned datum is recomputed from all its writers (append order).
+ * Returns null when a full merge must decide (a conflict or `merge: error`
+ * with several writers: the full merge words the error).
+ */
+export async function mergeIncremental(
+  app: App,
+  p: PipelineRow,
+  plan: IncrementalPlan,
+  newOutputs: Map<string, { path: string; hash: string; size: number }[]>,
+): Promise<{ root: string; size: number; nodes: Map<string, string>; owners: Owners } | null> {
+  const { base } = plan;
+  const owners: Owners = { ...base.owners };
+  const sortKeyOf = new Map<string, string[]>();
+  for (const item of plan.items) sortKeyOf.set(item.id, item.datum!.sortKey);
+  const replacedIds = new Set(plan.replaced.map((d) => d.id));
+  for (const d of plan.replaced) sortKeyOf.set(d.id, d.inputs.map((i) => i.path));
+
+  // Touched: every path a replaced datum wrote (from the owners index, so nothing depends on
+  // old results still being there) and every path a re-planned datum writes now.
+  const touched = new Set<string>();
+  for (const [path, ids] of Object.entries(owners)) if (ids.some((id) => replacedIds.has(id))) touched.add(path);
+  for (const files of newOutputs.values()) for (const o of files) touched.add(o.path);
+
+  const changes: Change[] = [];
+  const needResults = new Set<string>();
+  const hashOfItem = new Map(plan.items.map((i) => [i.id, i.hash]));
+  for (const path of touched) {
+    const kept = (owners[path] ?? []).filter((id) => !replacedIds.has(id) && !newOutputs.has(id));
+    if (kept.length > 1) for (const id of kept) needResults.add(hashOfItem.get(id)!);
+  }
+  const keptResults = await findResults(app.db, p.name, [...needResults]);
+
+  for (const path of [...touched].sort(compareBytes)) {
+    const before = owners[path] ?? [];
+    const kept = before.filter((id) => !replacedIds.has(id) && !newOutputs.has(id));
+    const writers: { id: string; hash: string; size: number }[] = [];
+    for (const id of kept) {
+      if (before.length === 1) {
+        const e = await lookup(app.repos.trees, base.output.tree, base.output.sizeBytes, path);
+        if (!e || e.type !== "file") return null;
+        writers.push({ id, hash: e.hash, size: e.size });
+      } else {
+        const part = keptResults.get(hashOfItem.get(id)!)?.outputs.find((o) => o.path === path);
+        if (!part) return null;
+        writers.push({ id, hash: part.hash, size: part.size });
+      }
+    }
+    for (const [id, files] of newOutputs) {
+      const part = files.find((o) => o.path === path);
+      if (part) writers.push({ id, hash: part.hash, size: part.size });
+    }
+    if (writers.length > 1 && p.spec.merge === "error") return null;
+    writers.sort((a, b) => compareKeys(sortKeyOf.get(a.id)!, sortKeyOf.get(b.id)!) || compareBytes(a.id, b.id));
+    if (!writers.length) {
+      delete owners[path];
+      changes.push({ path, file: null });
+      continue;
+    }
+    owners[path] = writers.map((w) => w.id);
+    const file = writers.length === 1 ? { hash: writers[0]!.hash, size: writers[0]!.size } : await app.store.concat(writers.map((w) => w.hash));
+    changes.push({ path, file });
+  }
+  // Deletes first: a path that turns from file into folder (or back) is then a plain put.
+  changes.sort((a, b) => (a.file === null ? 0 : 1) - (b.file === null ? 0 : 1));
+  try {
+    const tree = await applyChanges(app.repos.trees, (s) => app.rt.sha256(s), base.output.tree, changes);
+    return { ...tree, owners };
+  } catch {
+    return null; // a file/folder clash with an unchanged datum's output: the full merge names both
+  }
+}
+
+export async function loadOwners(app: App, job: string): Promise<Owners | null> {
+  const row = await app.db.get<{ owners: string | null }>("SELECT owners FROM job_datums WHERE job = ?", [job]);
+  return row?.owners ? (JSON.parse(row.owners) as Owners) : null;
+}
