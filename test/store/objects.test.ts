@@ -46,6 +46,17 @@ describe("ObjectStore.flush()", () => {
   });
 });
 
+describe("ObjectStore.flush() of a large batch (one syncfs)", () => {
+  test("flush() of 200 pending objects installs every one under its hash and leaves no temp file", async () => {
+    const hashes = [];
+    for (let i = 0; i < 200; i++) hashes.push((await store.putBytes(bytes(`object ${i}`))).hash);
+    await store.flush();
+    for (const [i, h] of hashes.entries()) expect(fs.readFileSync(store.finalPath(h), "utf8")).toBe(`object ${i}`);
+    expect(objectFiles()).toHaveLength(200);
+    expect(tmpFiles()).toEqual([]);
+  });
+});
+
 describe("ObjectStore.putBytes()", () => {
   test.each([
     ["empty content", ""],
