@@ -27,7 +27,8 @@ export function bwrapArgv(opts: {
   cwd: string;
   argv: string[];
 }): string[] {
-  const a = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts"];
+  // A PID namespace (its init dies with the transform) but no IPC/UTS ones: not needed, and not free.
+  const a = ["bwrap", "--die-with-parent", "--unshare-pid"];
   for (const e of opts.root) {
     if (SKIP.has(e.name)) continue;
     if (e.link !== undefined) a.push("--symlink", e.link, `/${e.name}`);

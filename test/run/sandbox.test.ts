@@ -88,7 +88,7 @@ describe("bwrapArgv()", () => {
   test("bwrapArgv() with no inputs and no kept folders still makes /pfs and /pfs/out", () => {
     const a = bwrapArgv({ root: [{ name: "usr" }], inputs: [], outDir: "/o", keep: [], cwd: "/", argv: ["true"] });
     expect(a).toEqual([
-      "bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+      "bwrap", "--die-with-parent", "--unshare-pid",
       "--ro-bind", "/usr", "/usr", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
       "--dir", "/pfs", "--bind", "/o", "/pfs/out", "--chdir", "/", "--", "true",
     ]);
