@@ -34,7 +34,7 @@ const at = (...group: string[]) => g.findIndex((x) => JSON.stringify(x) === JSON
 describe("bwrapArgv()", () => {
   test("bwrapArgv() starts bwrap with a PID namespace that dies with calf", () => {
     expect(argv[0]).toBe("bwrap");
-    expect(g.slice(0, 4)).toEqual([["--die-with-parent"], ["--unshare-pid"], ["--unshare-ipc"], ["--unshare-uts"]]);
+    expect(g.slice(0, 2)).toEqual([["--die-with-parent"], ["--unshare-pid"]]);
   });
 
   test.each([
