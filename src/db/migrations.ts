@@ -37,9 +37,7 @@ export const migrations: string[] = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE spout_markers (
     pipeline TEXT PRIMARY KEY, commit_id TEXT NOT NULL, tree TEXT NOT NULL, size_bytes INTEGER NOT NULL);
-  CREATE TABLE stat_cache (
-    path TEXT PRIMARY KEY, dev TEXT NOT NULL, ino TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime_ns TEXT NOT NULL, ctime_ns TEXT NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE stat_cache (root TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
   CREATE TABLE cron_inputs (
     pipeline TEXT NOT NULL, name TEXT NOT NULL, start TEXT NOT NULL, PRIMARY KEY (pipeline, name)) WITHOUT ROWID;
   `,

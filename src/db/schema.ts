@@ -127,13 +127,12 @@ export const cronInputs = sqliteTable(
   (t) => [primaryKey({ columns: [t.pipeline, t.name] })],
 );
 
-/** Content hashes of local files by stat identity, so re-putting an unchanged folder reads nothing. */
+/**
+ * Content hashes of local files by stat identity, so re-putting an unchanged
+ * folder reads nothing: one JSON row per source folder put with -r
+ * (relative path -> [dev, ino, size, mtime_ns, ctime_ns, hash]).
+ */
 export const statCache = sqliteTable("stat_cache", {
-  path: text("path").primaryKey(),
-  dev: text("dev").notNull(),
-  ino: text("ino").notNull(),
-  size: integer("size").notNull(),
-  mtimeNs: text("mtime_ns").notNull(),
-  ctimeNs: text("ctime_ns").notNull(),
-  hash: text("hash").notNull(),
+  root: text("root").primaryKey(),
+  body: text("body").notNull(),
 });

@@ -35,12 +35,13 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
   const cache = opts.statCache;
   if (cache && src !== "-") await cache.load(path.resolve(src));
   const nowNs = BigInt(Date.now()) * 1_000_000n;
-  const store = async (local: string) => {
+  /** `inTree`: the hash already at the target path (its object is certainly stored). */
+  const store = async (local: string, inTree?: string) => {
     if (!cache) return repos.store.putFile(local);
     const abs = path.resolve(local);
     const st = fs.statSync(abs, { bigint: true });
     const known = cache.lookup(abs, st);
-    if (known && repos.store.has(known)) return { hash: known, size: Number(st.size) };
+    if (known && (known === inTree || repos.store.has(known))) return { hash: known, size: Number(st.size) };
     const stored = await repos.store.putFile(abs, Number(st.size));
     cache.record(abs, st, stored.hash, nowNs);
     return stored;
@@ -52,7 +53,7 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
       if (existing?.type === "dir" && s.local !== null && !opts.recursive) {
         throw invalid(`cannot put file "${s.target}": a directory exists there`);
       }
-      const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await store(s.local);
+      const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await store(s.local, existing?.type === "file" ? existing.hash : undefined);
       if (opts.overwrite) {
         // The same bytes already there: no change (keeps a re-put folder's diff to what changed).
         if (existing?.type === "file" && existing.hash === stored.hash) return;

@@ -1,72 +1,59 @@
 // Remembers the content hash of local files by stat identity (device, inode,
 // size, mtime and ctime in ns), so `put file -r` of a folder that barely
-// changed neither re-reads nor re-hashes the rest (like git's index).
+// changed neither re-reads nor re-hashes the rest (like git's index). One
+// JSON row per source folder: one read, one write per put.
 // A file modified within RACY_NS of being hashed is not remembered: its
 // mtime cannot tell a later same-size edit apart (git's "racy clean").
 import type * as fs from "node:fs";
+import * as path from "node:path";
 import type { Db } from "../db/client.ts";
 
 const RACY_NS = 2_000_000_000n;
 
-interface Entry {
-  dev: string;
-  ino: string;
-  size: number;
-  mtimeNs: string;
-  ctimeNs: string;
-  hash: string;
-}
+/** [dev, ino, size, mtime_ns, ctime_ns, hash] */
+type Entry = [string, string, number, string, string, string];
 
 export class StatCache {
   #db: Db;
-  #rows = new Map<string, Entry>();
-  #dirty = new Map<string, Entry>();
+  #root = "";
+  #rows: Record<string, Entry> = {};
+  #dirty = false;
 
   constructor(db: Db) {
     this.#db = db;
   }
 
-  /** Loads the entries of every file under `dir` (absolute). */
+  /** Loads the entries of the folder `dir` (absolute) about to be put. */
   async load(dir: string): Promise<void> {
-    const prefix = dir.endsWith("/") ? dir : dir + "/";
-    const rows = await this.#db.all<any>(
-      "SELECT path, dev, ino, size, mtime_ns, ctime_ns, hash FROM stat_cache WHERE path >= ? AND path < ?",
-      [prefix, prefix + "\uffff"],
-    );
-    for (const r of rows) {
-      this.#rows.set(r.path, { dev: r.dev, ino: r.ino, size: Number(r.size), mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, hash: r.hash });
-    }
+    this.#root = path.resolve(dir);
+    const row = await this.#db.get<{ body: string }>("SELECT body FROM stat_cache WHERE root = ?", [this.#root]);
+    this.#rows = row ? JSON.parse(row.body) : {};
   }
 
   /** The remembered hash when the file's stat identity is unchanged. */
   lookup(file: string, st: fs.BigIntStats): string | null {
-    const e = this.#rows.get(file);
+    const e = this.#rows[this.#key(file)];
     if (!e) return null;
-    const same = e.dev === String(st.dev) && e.ino === String(st.ino) && e.size === Number(st.size) &&
-      e.mtimeNs === String(st.mtimeNs) && e.ctimeNs === String(st.ctimeNs);
-    return same ? e.hash : null;
+    const same = e[0] === String(st.dev) && e[1] === String(st.ino) && e[2] === Number(st.size) &&
+      e[3] === String(st.mtimeNs) && e[4] === String(st.ctimeNs);
+    return same ? e[5] : null;
   }
 
   record(file: string, st: fs.BigIntStats, hash: string, nowNs: bigint): void {
     if (nowNs - st.mtimeNs < RACY_NS || nowNs - st.ctimeNs < RACY_NS) return;
-    const e = { dev: String(st.dev), ino: String(st.ino), size: Number(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs), hash };
-    this.#rows.set(file, e);
-    this.#dirty.set(file, e);
+    this.#rows[this.#key(file)] = [String(st.dev), String(st.ino), Number(st.size), String(st.mtimeNs), String(st.ctimeNs), hash];
+    this.#dirty = true;
   }
 
-  /** Writes new entries (after the commit they served: a lost cache only costs a re-read). */
+  /** Writes the folder's entries (after the commit they served: a lost cache only costs a re-read). */
   async save(): Promise<void> {
-    const all = [...this.#dirty];
-    this.#dirty.clear();
-    if (!all.length) return;
-    await this.#db.write(async (tx) => {
-      for (let i = 0; i < all.length; i += 100) {
-        const chunk = all.slice(i, i + 100);
-        await tx.run(
-          `INSERT OR REPLACE INTO stat_cache (path, dev, ino, size, mtime_ns, ctime_ns, hash) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-          chunk.flatMap(([p, e]) => [p, e.dev, e.ino, e.size, e.mtimeNs, e.ctimeNs, e.hash]),
-        );
-      }
-    });
+    if (!this.#dirty || !this.#root) return;
+    this.#dirty = false;
+    const body = JSON.stringify(this.#rows);
+    await this.#db.write((tx) => tx.run("INSERT OR REPLACE INTO stat_cache (root, body) VALUES (?, ?)", [this.#root, body]));
+  }
+
+  #key(file: string): string {
+    return path.relative(this.#root, path.resolve(file));
   }
 }

@@ -26,6 +26,7 @@ function file(name: string, text: string, mtime = OLD): string {
 describe("StatCache", () => {
   test("StatCache.lookup() returns the recorded hash after a save and reload", async () => {
     const { db, cache } = await fresh();
+    await cache.load(path.join(dir, "src"));
     const f = file("a", "aaa");
     const st = fs.statSync(f, { bigint: true });
     // ctime is "now" on a fresh file: record with a clock far enough ahead.
@@ -58,21 +59,19 @@ describe("StatCache", () => {
     expect(cache.lookup(f, st)).toBeNull();
   });
 
-  test("StatCache.load() only loads entries under the folder", async () => {
+  test("StatCache keeps one set of entries per source folder", async () => {
     const { db, cache } = await fresh();
     const inside = file("d", "ddd");
-    const outside = path.join(dir, "srcX-d");
-    fs.writeFileSync(outside, "x");
-    fs.utimesSync(outside, OLD, OLD);
-    for (const f of [inside, outside]) {
-      const st = fs.statSync(f, { bigint: true });
-      cache.record(f, st, `h-${path.basename(f)}`, st.ctimeNs + 3_000_000_000n);
-    }
+    await cache.load(path.join(dir, "src"));
+    const st = fs.statSync(inside, { bigint: true });
+    cache.record(inside, st, "h-d", st.ctimeNs + 3_000_000_000n);
     await cache.save();
-    const again = new StatCache(db);
-    await again.load(path.join(dir, "src"));
-    expect(again.lookup(inside, fs.statSync(inside, { bigint: true }))).toBe("h-d");
-    expect(again.lookup(outside, fs.statSync(outside, { bigint: true }))).toBeNull();
+    const other = new StatCache(db);
+    await other.load(path.join(dir, "elsewhere"));
+    expect(other.lookup(inside, st)).toBeNull();
+    const same = new StatCache(db);
+    await same.load(path.join(dir, "src"));
+    expect(same.lookup(inside, st)).toBe("h-d");
     db.close();
   });
 });
