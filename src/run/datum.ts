@@ -10,7 +10,7 @@ import type { NodeLoader } from "../repo/tree.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import type { ObjectStore } from "../store/objects.ts";
 import { transformEnv } from "./env.ts";
-import { cleanUp, materialize, type Materialized } from "./materialize.ts";
+import { cleanUp, keepTopLevel, materialize, type Materialized } from "./materialize.ts";
 import { collectOutputs, OutputError, type OutputFile } from "./outputs.ts";
 import { rewritePfs } from "./rewrite.ts";
 import { bwrapArgv, type RootEntry } from "./sandbox.ts";
@@ -47,6 +47,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
   const slotLog = path.join(ctx.scratch, "log");
   if (!fs.existsSync(outDir)) fs.mkdirSync(outDir, { recursive: true });
   let created: Materialized["created"] | null = null;
+  if (!ctx.sandbox) keepTopLevel(pfsDir, new Set(datum.inputs.map((i) => i.name)));
   try {
     const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, sandbox: !!ctx.sandbox, pfsDir, scratch: ctx.scratch });
     created = m.created;

@@ -207,10 +207,11 @@ async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: M
 
 /**
  * Group commit of datum results: successes are written in batches, at most one
- * transaction every BATCH_MS, so a crash loses at most the last fraction of a
- * second of finished datums while the per-datum cost stays far below one fsync.
+ * transaction every BATCH_MS, so a crash redoes at most the last second of
+ * finished datums, while a batch is big enough for one syncfs instead of an
+ * fsync per output (which also stalls every other metadata operation).
  */
-const BATCH_MS = 100;
+const BATCH_MS = 1000;
 
 class ResultRecorder {
   #pending: ResultRow[] = [];
