@@ -110,6 +110,7 @@ export const bunRuntime: Runtime = {
     return { update: (data) => void hasher.update(data), digest: () => hasher.digest("hex") };
   },
   tryLock,
+  gc: () => Bun.gc(true),
   // `bun main.ts a b` and a compiled `calf a b` (argv = ["bun", "/$bunfs/root/calf", "a", "b"]) alike.
   args: () => process.argv.slice(2),
 };

@@ -125,6 +125,8 @@ export const denoRuntime: Runtime = {
     const hash = createHash("sha256");
     return { update: (data) => void hash.update(data), digest: () => hash.digest("hex") };
   },
+  // Deno exposes no GC call without --v8-flags=--expose-gc: a no-op hint.
+  gc: () => (globalThis as { gc?: () => void }).gc?.(),
   tryLock,
   args: () => [...Deno.args],
 };

@@ -85,6 +85,8 @@ export interface Runtime {
    * process holds it. The holder writes its pid + "\n" into the file once locked.
    */
   tryLock(path: string): FileLock | null;
+  /** A hint to collect garbage now (between phases of a big plan, to bound peak memory). */
+  gc(): void;
   /** Command-line arguments after the script/binary. */
   args(): string[];
 }

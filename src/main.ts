@@ -100,4 +100,6 @@ function report(err: unknown): number {
 }
 
 const code = await main();
-process.exit(code);
+// No process.exit(): it does not wait for stdout, and a big listing piped to a
+// slow reader was cut short. The process ends when its work (and stdout) is done.
+process.exitCode = code;

@@ -61,8 +61,20 @@ export const pipelineCommands: Command[] = [
           items: plan.items.map((i) => ({ id: i.id, action: i.action, reason: i.reason, paths: i.paths })),
         });
       }
-      if (app.out.json) printJson(app.out, out);
-      else {
+      if (app.out.json) {
+        // Written item by item: a 100k-datum plan as one JSON string would double the peak memory.
+        app.out.write("[");
+        out.forEach((p, i) => {
+          const head = JSON.stringify({ pipeline: p.pipeline, datums: p.datums });
+          app.out.write(`${i ? "," : ""}\n  ${head.slice(0, -1)}, "items": [`);
+          for (let k = 0; k < p.items.length; k += 1000) {
+            const chunk = p.items.slice(k, k + 1000).map((it) => `\n    ${JSON.stringify(it)}`).join(",");
+            app.out.write((k ? "," : "") + chunk);
+          }
+          app.out.write("\n  ]}");
+        });
+        app.out.write("\n]\n");
+      } else {
         for (const p of out) {
           app.out.write(`${p.pipeline}: ${p.datums.process} to process, ${p.datums.skip} to skip, ${p.datums.remove} to remove\n`);
           printTable(app.out, ["DATUM", "ACTION", "REASON", "PATHS"], p.items.filter((i) => i.action !== "skip").map((i) => [short(i.id), i.action, i.reason, i.paths.join(" ")]));

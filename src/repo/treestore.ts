@@ -28,6 +28,12 @@ export class TreeStore implements NodeLoader {
     return entries;
   }
 
+  /** Forgets cached nodes (after a big listing, to bound memory). */
+  dropCache(): void {
+    this.#cache.clear();
+    this.#index.clear();
+  }
+
   /** One entry of a directory by name, via a per-node index (a flat 100k-entry folder stays O(1)). */
   async child(hash: string, name: string): Promise<TreeEntry | undefined> {
     let idx = this.#index.get(hash);

@@ -21,6 +21,9 @@ import type { RootEntry } from "./sandbox.ts";
 import { saltOf } from "./version.ts";
 import { forEachLimit } from "../repo/files.ts";
 
+/** Datums from which a plan collects garbage between phases. */
+const BIG_PLAN = 20_000;
+
 export interface Progress {
   start(pipeline: string, jobId: string, total: number, toProcess: number): void;
   datum(pipeline: string, state: DatumOutcome["state"]): void;
@@ -51,8 +54,13 @@ export async function planJob(app: App, p: PipelineRow, opts: { reprocess: boole
   const sha256 = (s: string) => app.rt.sha256(s);
   const hs = await heads(app.repos, p.spec.input);
   const salt = saltFor(app, p);
-  const listings = await loadListings(app.repos, hs);
-  const datums = planDatums(p.spec.input!, listings, sha256).map((datum) => ({ datum, hash: datumHash(datum, salt, sha256) }));
+  const datums = planDatums(p.spec.input!, await loadListings(app.repos, hs), sha256).map((datum) => ({ datum, hash: datumHash(datum, salt, sha256) }));
+  if (datums.length >= BIG_PLAN) {
+    // The listings (and the tree nodes behind them) are garbage now: collect before the next
+    // phase so a 100k-datum plan's peak memory is not the sum of every phase's.
+    app.repos.trees.dropCache();
+    app.rt.gc();
+  }
   const results = await findResults(app.db, p.name, datums.map((d) => d.hash));
   const prevJob = opts.reasons ? await lastJob(app.db, p.name, ["success", "failure"]) : undefined;
   const previous = new Map(
