@@ -42,10 +42,11 @@ function calfOnce(ctx: Context, set: ArchiveSet): number {
   }
 }
 
-function tarOnce(set: ArchiveSet, dest: string): number {
+/** `synced`: also `sync` at the end, so the bytes are on disk as calf's are when it commits. */
+function tarOnce(set: ArchiveSet, dest: string, synced = false): number {
   freshDir(dest);
   settle();
-  const ms = run(["sh", "-c", 'for f in "$1"/*.tar; do tar -xf "$f" -C "$2" || exit 1; done', "_", set.dir, dest]).ms;
+  const ms = run(["sh", "-c", `for f in "$1"/*.tar; do tar -xf "$f" -C "$2" || exit 1; done${synced ? "; sync" : ""}`, "_", set.dir, dest]).ms;
   fs.rmSync(dest, { recursive: true, force: true });
   return ms;
 }
@@ -56,12 +57,14 @@ export function spout(ctx: Context): void {
   const table = `spout ingest, ${fmtN(archives)} archives × ${perArchive} files × ${fileBytes / MiB} MiB = ${(set.payload / MiB).toFixed(0)} MiB`;
   const mbps = (ms: number) => set.payload / 1e6 / (ms / 1000);
   const tarMBs: number[] = [];
+  const tarSyncMBs: number[] = [];
   const calfMBs: number[] = [];
   let failed: string | undefined;
   log(`spout: ${(set.payload / MiB).toFixed(0)} MiB in ${archives} archives, ${ctx.runs} round(s)`);
   for (let i = 0; i < ctx.runs; i++) {
     const t0 = ctx.budget.elapsedMs();
     tarMBs.push(mbps(tarOnce(set, workDir(ctx, "spout", "tar-x"))));
+    tarSyncMBs.push(mbps(tarOnce(set, workDir(ctx, "spout", "tar-x"), true)));
     if (!failed) {
       try {
         calfMBs.push(mbps(calfOnce(ctx, set)));
@@ -75,6 +78,7 @@ export function spout(ctx: Context): void {
   fs.rmSync(workDir(ctx, "spout"), { recursive: true, force: true });
   const r = ctx.results;
   const t = r.add({ table, row: "tar -xf of each archive to disk", col: "throughput", unit: "MB/s", samples: tarMBs, planned: ctx.runs });
+  r.add({ table, row: "tar -xf of each archive, then sync (durable, like calf's commits)", col: "throughput", unit: "MB/s", samples: tarSyncMBs, planned: ctx.runs });
   const c = r.add({
     table,
     row: "calf spout (cat archives > /pfs/out), run --once",
