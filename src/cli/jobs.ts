@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { App } from "../app.ts";
-import { forgetDatum, getDatum, getJob, listDatums, listJobs, type JobRow } from "../db/queries/jobs.ts";
+import { forgetDatum, getDatum, getJob, listDatums, listJobs, type DatumRow, type JobRow } from "../db/queries/jobs.ts";
 import { failed, notFound } from "../errors.ts";
 import { parseRepoRef } from "../repo/paths.ts";
 import { waitForCommit, waitForJob } from "../run/wait.ts";
@@ -17,6 +17,13 @@ async function requireJob(app: App, id: string): Promise<JobRow> {
   const j = await getJob(app.db, id);
   if (!j) throw notFound(`job "${id}" does not exist`, "list jobs with: calf list job");
   return j;
+}
+
+async function requireDatum(app: App, job: string, datum: string): Promise<{ j: JobRow; d: DatumRow }> {
+  const j = await requireJob(app, job);
+  const d = await getDatum(app.db, j.id, datum);
+  if (!d) throw notFound(`datum "${datum}" is not part of job ${j.id}`, `list its datums with: calf list datum ${j.id}`);
+  return { j, d };
 }
 
 export const jobCommands: Command[] = [
@@ -86,9 +93,7 @@ export const jobCommands: Command[] = [
     words: ["inspect", "datum"], usage: "inspect datum JOB DATUM", summary: "one datum: input files with hashes, outputs, reason, log tail",
     flags: {}, minArgs: 2, maxArgs: 2, mode: "read",
     async run(app, p) {
-      const j = await requireJob(app, p.args[0]!);
-      const d = await getDatum(app.db, j.id, p.args[1]!);
-      if (!d) throw notFound(`datum "${p.args[1]}" is not part of job ${j.id}`, `list its datums with: calf list datum ${j.id}`);
+      const { j, d } = await requireDatum(app, p.args[0]!, p.args[1]!);
       const res = await app.db.get<{ outputs: string }>("SELECT outputs FROM datum_results WHERE pipeline = ? AND hash = ?", [j.pipeline, d.hash]);
       const outputs = res ? (JSON.parse(res.outputs) as { path: string }[]).map((o) => o.path) : [];
       const files = logFiles(app, j.pipeline, j.id, d.id);
@@ -107,9 +112,7 @@ export const jobCommands: Command[] = [
     words: ["restart", "datum"], usage: "restart datum JOB DATUM", summary: "forget a datum's cached result so the next job reprocesses it",
     flags: {}, minArgs: 2, maxArgs: 2, mode: "write",
     async run(app, p) {
-      const j = await requireJob(app, p.args[0]!);
-      const d = await getDatum(app.db, j.id, p.args[1]!);
-      if (!d) throw notFound(`datum "${p.args[1]}" is not part of job ${j.id}`, `list its datums with: calf list datum ${j.id}`);
+      const { j, d } = await requireDatum(app, p.args[0]!, p.args[1]!);
       const n = await forgetDatum(app.db, j.pipeline, d.id);
       // Due even if its inputs do not change; every other datum is still skipped.
       await setForceDue(app.db, j.pipeline, true);
