@@ -33,14 +33,21 @@ export interface IncrementalPlan {
 }
 
 /** The incremental plan, or null when a full plan is needed. */
-export async function planIncremental(app: App, p: PipelineRow, hs: LeafHead[], salt: string, opts: { reprocess: boolean }): Promise<IncrementalPlan | null> {
+export async function planIncremental(app: App, p: PipelineRow, hs: LeafHead[], salt: string, key: string, opts: { reprocess: boolean }): Promise<IncrementalPlan | null> {
   const input = p.spec.input;
   if (!input || input.kind !== "pfs" || opts.reprocess || p.forceDue || p.spec.reprocessSpec === "every_job") return null;
   const head = hs[0];
   if (hs.length !== 1 || !head?.commit) return null;
   const job = await lastJob(app.db, p.name, ["success"]);
   if (!job || job.salt !== salt || !job.outputCommit) return null;
-  const owners = await loadOwners(app, job.id);
+  // Any job after the base (failed, killed: e.g. after `restart datum`) may have changed
+  // which results exist: only a clean chain of successes is patched.
+  const latest = await lastJob(app.db, p.name, ["success", "failure", "killed"]);
+  if (latest?.id !== job.id) return null;
+  const stored = await loadOwners(app, job.id);
+  // The base must have cut and merged datums the same way (same input spec and merge mode).
+  if (!stored || stored.key !== key) return null;
+  const owners = stored.owners;
   const output = await app.repos.getCommit(job.outputCommit);
   const prevInput = job.inputCommits.find((c) => c.repo === input.repo);
   const oldCommit = prevInput ? await app.repos.getCommit(prevInput.commit) : null;
@@ -121,8 +128,9 @@ export async function mergeIncremental(
   const needResults = new Set<string>();
   const hashOfItem = new Map(plan.items.map((i) => [i.id, i.hash]));
   for (const path of touched) {
-    const kept = (owners[path] ?? []).filter((id) => !replacedIds.has(id) && !newOutputs.has(id));
-    if (kept.length > 1) for (const id of kept) needResults.add(hashOfItem.get(id)!);
+    const before = owners[path] ?? [];
+    // A path with several writers before: each kept writer's own part comes from its result.
+    if (before.length > 1) for (const id of before) if (!replacedIds.has(id) && !newOutputs.has(id)) needResults.add(hashOfItem.get(id)!);
   }
   const keptResults = await findResults(app.db, p.name, [...needResults]);
 
@@ -166,7 +174,7 @@ export async function mergeIncremental(
   }
 }
 
-export async function loadOwners(app: App, job: string): Promise<Owners | null> {
+export async function loadOwners(app: App, job: string): Promise<{ key: string; owners: Owners } | null> {
   const row = await app.db.get<{ owners: string | null }>("SELECT owners FROM job_datums WHERE job = ?", [job]);
-  return row?.owners ? (JSON.parse(row.owners) as Owners) : null;
+  return row?.owners ? (JSON.parse(row.owners) as { key: string; owners: Owners }) : null;
 }

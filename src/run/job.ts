@@ -44,6 +44,21 @@ export function saltFor(app: App, p: PipelineRow): string {
   return saltOf(p.versionHash, p.reprocessNonce, (s) => app.rt.sha256(s));
 }
 
+/**
+ * What else decides which datums exist and how they merge: the input spec
+ * and the merge mode. Not part of the salt (unchanged datums still skip),
+ * but part of the job fingerprint (a changed glob makes the pipeline due)
+ * and of an incremental job's base check.
+ */
+export function planKey(app: App, p: PipelineRow): string {
+  return app.rt.sha256(JSON.stringify({ input: p.spec.input, merge: p.spec.merge }));
+}
+
+/** The fingerprint that says whether a pipeline is due: input heads, salt, plan key. */
+export function jobFingerprint(app: App, p: PipelineRow, hs: LeafHead[]): string {
+  return fingerprint(hs, `${saltFor(app, p)}:${planKey(app, p)}`, (s) => app.rt.sha256(s));
+}
+
 /** Plans the next job of `p` against its current input heads. */
 /**
  * Plans the next job of `p` against its current input heads. `reasons`
@@ -67,7 +82,7 @@ export async function planJob(app: App, p: PipelineRow, opts: { reprocess: boole
     (prevJob ? await listDatums(app.db, prevJob.id) : []).map((d) => [d.id, { id: d.id, state: d.state, paths: d.inputs.map((i) => i.path) }]),
   );
   const items = planItems({ datums, known: new Set(results.keys()), previous, everyJob: p.spec.reprocessSpec === "every_job", reprocess: opts.reprocess });
-  return { heads: hs, salt, items, results, fingerprint: fingerprint(hs, salt, sha256) };
+  return { heads: hs, salt, items, results, fingerprint: jobFingerprint(app, p, hs) };
 }
 
 export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promise<JobRow> {
@@ -75,12 +90,12 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const jobId = newId();
   const outputCommit = newId();
   const started = app.now();
-  const inc = opts.fullPlan ? null : await planIncremental(app, p, await heads(app.repos, p.spec.input), saltFor(app, p), { reprocess: opts.reprocess });
+  const inc = opts.fullPlan ? null : await planIncremental(app, p, await heads(app.repos, p.spec.input), saltFor(app, p), planKey(app, p), { reprocess: opts.reprocess });
   const plan = inc
     ? await (async () => {
       const hs = await heads(app.repos, p.spec.input);
       const salt = saltFor(app, p);
-      return { heads: hs, salt, items: inc.items, results: inc.results, fingerprint: fingerprint(hs, salt, (s) => app.rt.sha256(s)) };
+      return { heads: hs, salt, items: inc.items, results: inc.results, fingerprint: jobFingerprint(app, p, hs) };
     })()
     : await planJob(app, p, { reprocess: opts.reprocess, reasons: false });
   const base: JobRow = {
@@ -102,6 +117,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const timer = spec.jobTimeoutMs ? setTimeout(() => ((timedOut = true), abort.abort()), spec.jobTimeoutMs) : null;
 
   const outcomes = new Map<string, DatumOutcome>();
+  let recordError: Error | null = null;
   const recorder = new ResultRecorder(app, p.name, jobId);
   const scratchRoot = path.join(app.settings.dataDir, "scratch", jobId);
   const logDir = path.join(app.settings.dataDir, "logs", p.name, jobId);
@@ -111,15 +127,23 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
     const parallelism = Math.max(1, opts.parallelism ?? spec.parallelism ?? navigator.hardwareConcurrency ?? 2);
     await forEachLimit(toRun, parallelism, async (item, _i, slot) => {
       if (abort.signal.aborted) return;
-      const outcome = await runDatum({
-        rt: app.rt, store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
-        scratch: path.join(scratchRoot, String(slot)), logDir, sandbox: opts.sandbox, baseEnv: process.env, signal: abort.signal,
-      }, item.datum!);
+      let outcome: DatumOutcome;
+      try {
+        outcome = await runDatum({
+          rt: app.rt, store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
+          scratch: path.join(scratchRoot, String(slot)), logDir, sandbox: opts.sandbox, baseEnv: process.env, signal: abort.signal,
+        }, item.datum!);
+      } catch (err) {
+        // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.
+        outcome = { state: "failed", outputs: [], tries: 1, durationMs: 0, reason: (err as Error).message };
+      }
       outcomes.set(item.id, outcome);
       if (outcome.state === "success") recorder.add({ hash: item.hash, datum: item.id, outputs: outcome.outputs });
       opts.progress.datum(p.name, outcome.state);
     });
-    await recorder.drain();
+    await recorder.drain().catch((err) => {
+      recordError = err as Error;
+    });
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
@@ -137,7 +161,9 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   let result: JobRow;
   let owners: Owners | undefined;
   const failedRows = rows.filter((r) => r.state === "failed");
-  if (abort.signal.aborted) {
+  if (recordError) {
+    result = finished("failure", `could not record datum results: ${(recordError as Error).message}`, null, { run_ms: runMs });
+  } else if (abort.signal.aborted) {
     result = finished("killed", timedOut ? `job_timeout of ${spec.jobTimeoutMs} ms exceeded` : "job was stopped", null, { run_ms: runMs });
   } else if (failedRows.length) {
     const reason = failedRows.map((r) => `datum ${shortId(r.id)} (${r.inputs.map((i) => i.path).join(", ")}) failed: ${r.reason}`).join("; ");
@@ -162,21 +188,28 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
     if ("error" in merged) result = finished("failure", merged.error ?? "merge failed", null, { run_ms: runMs });
     else {
       await app.store.flush();
-      const commit = await app.db.write(async (tx) => {
+      owners = merged.owners;
+      const done = finished("success", null, outputCommit, { run_ms: runMs, merge_ms: performance.now() - t1, incremental: inc ? 1 : 0 });
+      // The output commit and the job's end in one transaction: a crash between them would
+      // otherwise leave a commit whose job is later marked killed.
+      await app.db.write(async (tx) => {
         const head = await tx.get<{ head: string | null }>("SELECT head FROM branches WHERE repo = ? AND name = ?", [p.name, spec.outputBranch]);
-        return app.repos.insertCommit(tx, {
+        await app.repos.insertCommit(tx, {
           id: outputCommit, repo: p.name, branch: spec.outputBranch, origin: "job", root: merged.root, size: merged.size,
           nodes: merged.nodes, provenance: base.inputCommits, job: jobId,
         }, head?.head ?? null, true);
+        await insertDatums(tx, jobId, rows, { key: planKey(app, p), owners: merged.owners });
+        await finishJob(tx, jobId, done as JobRow & { finished: string });
       });
-      owners = merged.owners;
-      result = finished("success", null, commit.id, { run_ms: runMs, merge_ms: performance.now() - t1, incremental: inc ? 1 : 0 });
+      result = done;
     }
   }
-  await app.db.write(async (tx) => {
-    await insertDatums(tx, jobId, rows, owners);
-    await finishJob(tx, jobId, result as JobRow & { finished: string });
-  });
+  if (result.state !== "success") {
+    await app.db.write(async (tx) => {
+      await insertDatums(tx, jobId, rows);
+      await finishJob(tx, jobId, result as JobRow & { finished: string });
+    });
+  }
   opts.progress.finish(result);
   return result;
 }
@@ -192,6 +225,7 @@ async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: M
   const parts: DatumOutputs[] = [];
   for (const item of items) {
     const files = item.action === "skip" ? reused.get(item.hash)?.outputs : outcomes.get(item.id)?.outputs;
+    if (item.action === "skip" && !files) return { error: `internal: no recorded result for skipped datum ${shortId(item.id)} (${item.paths.join(", ")})` };
     if (!files) continue; // recovered datums contribute nothing
     parts.push({ id: item.id, sortKey: item.datum!.sortKey, label: item.paths.join(", "), files });
   }

@@ -51,15 +51,13 @@ function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFile
   for (const it of items) {
     const dest = path.join(root, it.rel);
     for (let dir = path.dirname(dest); dir.length > root.length && !made.has(dir); dir = path.dirname(dir)) made.add(dir);
-    if (emptyFiles.has(it.rel.split("/")[1]!)) fs.copyFileSync(empty, dest);
-    else {
-      try {
-        fs.copyFileSync(store.pathOf(it.hash), dest, fs.constants.COPYFILE_FICLONE);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-        fs.mkdirSync(path.dirname(dest), { recursive: true });
-        fs.copyFileSync(store.pathOf(it.hash), dest, fs.constants.COPYFILE_FICLONE);
-      }
+    const src = emptyFiles.has(it.rel.split("/")[1]!) ? empty : store.pathOf(it.hash);
+    try {
+      fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      fs.mkdirSync(path.dirname(dest), { recursive: true }); // first file of its folder
+      fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
     }
     created.files.push(dest);
   }

@@ -9,7 +9,7 @@ import { newId } from "../repo/repos.ts";
 import { topoOrder } from "../spec/graph.ts";
 import { suggest } from "../spec/suggest.ts";
 import { fingerprint, heads, inputCommits, inputRepos, ready } from "./inputs.ts";
-import { runJob, saltFor, type Progress } from "./job.ts";
+import { jobFingerprint, runJob, saltFor, type Progress } from "./job.ts";
 import { chooseSandbox, type SandboxPlan } from "./probe.ts";
 import { syncPipelines } from "./sync.ts";
 import { runSpout } from "../spout/spout.ts";
@@ -84,7 +84,7 @@ async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos:
   const hs = await heads(app.repos, p.spec.input);
   if (!ready(hs)) return null;
   const salt = saltFor(app, p);
-  const fp = fingerprint(hs, salt, sha256);
+  const fp = jobFingerprint(app, p, hs);
   if (!p.forceDue && (await lastJob(app.db, p.name, ["success", "failure"], fp))) return null;
   if (p.forceDue) await setForceDue(app.db, p.name, false);
   const upstreamFailed = inputRepos(p.spec.input).filter((r) => failedRepos.has(r));

@@ -7,8 +7,8 @@ import { getJob, lastJob, type JobRow } from "../db/queries/jobs.ts";
 import { listPipelines } from "../db/queries/pipelines.ts";
 import { failed } from "../errors.ts";
 import type { CommitInfo } from "../repo/repos.ts";
-import { fingerprint, heads, inputRepos, ready } from "./inputs.ts";
-import { saltFor } from "./job.ts";
+import { heads, inputRepos, ready } from "./inputs.ts";
+import { jobFingerprint } from "./job.ts";
 
 const POLL_MS = 200;
 
@@ -54,7 +54,7 @@ export async function waitForCommit(app: App, c: CommitInfo): Promise<JobRow[]> 
         pending.push(p.name);
         continue;
       }
-      const done = await lastJob(app.db, p.name, ["success", "failure"], fingerprint(hs, saltFor(app, p), (s) => app.rt.sha256(s)));
+      const done = await lastJob(app.db, p.name, ["success", "failure"], jobFingerprint(app, p, hs));
       if (done && !p.forceDue) jobs.push(done);
       else pending.push(p.name);
     }

@@ -123,17 +123,36 @@ export class ObjectStore {
 
   /** Stores the concatenation of existing objects followed by extra bytes (append). */
   async concat(parts: string[], extra?: Uint8Array): Promise<StoredObject> {
-    if (parts.length === 1 && !extra) return { hash: parts[0]!, size: fs.statSync(this.pathOf(parts[0]!)).size };
+    if (parts.length === 1 && !extra) {
+      const fh = await this.#open(parts[0]!);
+      try {
+        return { hash: parts[0]!, size: (await fh.stat()).size };
+      } finally {
+        await fh.close();
+      }
+    }
     const self = this;
     async function* chunks() {
-      for (const p of parts) yield* fs.createReadStream(self.pathOf(p));
+      for (const p of parts) {
+        const fh = await self.#open(p); // an open file survives the rename of a concurrent flush
+        try {
+          yield* fh.createReadStream({ autoClose: false });
+        } finally {
+          await fh.close();
+        }
+      }
       if (extra) yield extra;
     }
     return this.putStream(chunks());
   }
 
-  read(hash: string): Promise<Buffer> {
-    return fsp.readFile(this.pathOf(hash));
+  async read(hash: string): Promise<Buffer> {
+    const fh = await this.#open(hash);
+    try {
+      return await fh.readFile();
+    } finally {
+      await fh.close();
+    }
   }
 
   stream(hash: string): fs.ReadStream {
@@ -146,8 +165,10 @@ export class ObjectStore {
    * are serialised; each one covers everything written before it started.
    */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#flushNow());
-    return this.#flushing;
+    // A failed flush fails its caller, not every later one: the chain continues past it.
+    const next = this.#flushing.catch(() => undefined).then(() => this.#flushNow());
+    this.#flushing = next;
+    return next;
   }
 
   #flushNow(): void {
@@ -166,11 +187,26 @@ export class ObjectStore {
         this.#knownDirs.add(dir);
       }
       fs.renameSync(tmp, this.finalPath(hash));
+      // Renamed: readers must now find it at its final path (pathOf, #open retry).
+      if (this.#pending.get(hash) === tmp) this.#pending.delete(hash);
       dirs.add(dir);
     }
     if (small) for (const d of dirs) fsyncPath(d);
     else this.#rt.syncfs(this.root);
-    for (const [hash, tmp] of batch) if (this.#pending.get(hash) === tmp) this.#pending.delete(hash);
+  }
+
+  /**
+   * Opens an object for reading. A pending object may be renamed into place by
+   * a concurrent flush between pathOf() and open(): then it is at its final path.
+   */
+  async #open(hash: string): Promise<fsp.FileHandle> {
+    const first = this.pathOf(hash);
+    try {
+      return await fsp.open(first, "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || first === this.finalPath(hash)) throw err;
+      return fsp.open(this.finalPath(hash), "r");
+    }
   }
 
   #addPending(hash: string, tmp: string): void {

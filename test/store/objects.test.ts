@@ -276,3 +276,27 @@ describe("ObjectStore.stream() and flush()", () => {
     expect(objectFiles()).toHaveLength(1);
   });
 });
+
+describe("ObjectStore.flush() after a failure", () => {
+  test("a failed flush() fails its caller only: once the cause is gone, the next flush() succeeds", async () => {
+    const x = await store.putBytes(bytes("x"));
+    const tmp = store.pathOf(x.hash);
+    fs.renameSync(tmp, `${tmp}.away`); // the temp file cannot be read: this flush fails
+    await expect(store.flush()).rejects.toThrow(/ENOENT/);
+    fs.renameSync(`${tmp}.away`, tmp); // the cause is gone (think: disk space freed)
+    const y = await store.putBytes(bytes("y"));
+    await store.flush();
+    expect(fs.readFileSync(store.finalPath(x.hash), "utf8")).toBe("x");
+    expect(fs.readFileSync(store.finalPath(y.hash), "utf8")).toBe("y");
+  });
+
+  test("concat() of pending parts survives a concurrent flush() renaming them", async () => {
+    for (let i = 0; i < 20; i++) {
+      const a = await store.putBytes(bytes(`a${i}-`.repeat(1000)));
+      const b = await store.putBytes(bytes(`b${i}-`.repeat(1000)));
+      const [c] = await Promise.all([store.concat([a.hash, b.hash]), store.flush()]);
+      await store.flush();
+      expect(fs.readFileSync(store.pathOf(c.hash), "utf8")).toBe(`a${i}-`.repeat(1000) + `b${i}-`.repeat(1000));
+    }
+  });
+});

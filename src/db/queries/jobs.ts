@@ -96,7 +96,7 @@ export async function killOrphans(db: Db, now: string): Promise<string[]> {
 }
 
 /** Stores every datum of a job at once (one row: see schema.ts jobDatums). */
-export async function insertDatums(tx: Tx, job: string, rows: DatumRow[], owners?: Record<string, string[]>): Promise<void> {
+export async function insertDatums(tx: Tx, job: string, rows: DatumRow[], owners?: { key: string; owners: Record<string, string[]> }): Promise<void> {
   const body = JSON.stringify(rows.map((d) => [d.id, d.idx, d.hash, d.state, d.inputs, Math.round(d.durationMs), d.tries, d.reason]));
   await tx.run("INSERT OR REPLACE INTO job_datums (job, body, owners) VALUES (?, ?, ?)", [job, body, owners ? JSON.stringify(owners) : null]);
 }

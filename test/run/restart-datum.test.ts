@@ -1,0 +1,39 @@
+import { expect, test } from "bun:test";
+import * as fs from "node:fs";
+import { putText } from "../helpers/repo.ts";
+import { counts, outputOf, runAll, usePipelineApps, useSandboxMode } from "../helpers/run.ts";
+import { forgetDatum, listDatums } from "../../src/db/queries/jobs.ts";
+import { setForceDue } from "../../src/db/queries/pipelines.ts";
+
+useSandboxMode("none");
+const { setup } = usePipelineApps();
+const EXT = `/tmp/rev/ext-${process.pid}`;
+const SPEC = `pipeline: {name: cp}
+transform:
+  cmd: [sh]
+  stdin:
+    - "v=$(cat ${EXT}); [ \\"$v\\" = fail ] && exit 3; for f in /pfs/data/*; do echo \\"$(basename $f) $v\\" >> /pfs/out/all; done"
+input: {pfs: {repo: data, glob: "/*"}}
+datum_tries: 1
+`;
+
+test("runJob() after restart datum and a failed job reprocesses the restarted datum and keeps its output", async () => {
+  const t = await setup({ cp: SPEC });
+  fs.writeFileSync(EXT, "v1\n");
+  await putText(t.app.repos, "data", "/a", "1\n");
+  await putText(t.app.repos, "data", "/b", "2\n");
+  const r0 = await runAll(t);
+  expect(r0.jobs.map(counts)).toEqual([["success", 2, 0, 0]]);
+  const a = (await listDatums(t.app.db, r0.jobs[0]!.id)).find((d) => d.inputs[0]!.path === "/a")!;
+  // calf restart datum J0 <a>
+  await forgetDatum(t.app.db, "cp", a.id);
+  await setForceDue(t.app.db, "cp", true);
+  fs.writeFileSync(EXT, "fail\n");
+  const r1 = await runAll(t);
+  fs.writeFileSync(EXT, "v2\n");
+  await putText(t.app.repos, "data", "/c", "3\n");
+  const r2 = await runAll(t);
+  const d2 = await listDatums(t.app.db, r2.jobs[0]!.id);
+  const out = await outputOf(t, "cp");
+  expect(out["/all"]).toContain("a ");
+});
