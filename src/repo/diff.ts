@@ -1,6 +1,6 @@
 // Differences between two commits' trees, skipping identical subtrees by
 // hash (Merkle diff), so a one-file change in a huge repo costs O(depth).
-import { compareBytes } from "./order.ts";
+import { compareBytes } from "../plan/bytewise.ts";
 import type { NodeLoader, TreeEntry } from "./tree.ts";
 
 export interface DiffEntry {

@@ -3,7 +3,7 @@
 // changes one file rewrites only the nodes on that file's path and shares the
 // rest with its parent, and a directory's hash covers its whole subtree.
 // Pure apart from the injected node loader.
-import { compareBytes } from "./order.ts";
+import { compareBytes } from "../plan/bytewise.ts";
 import { invalid } from "../errors.ts";
 
 export interface TreeEntry {

@@ -59,7 +59,6 @@ export function jobFingerprint(app: App, p: PipelineRow, hs: LeafHead[]): string
   return fingerprint(hs, `${saltFor(app, p)}:${planKey(app, p)}`, (s) => app.rt.sha256(s));
 }
 
-/** Plans the next job of `p` against its current input heads. */
 /**
  * Plans the next job of `p` against its current input heads. `reasons`
  * (for `calf plan`) also reads the previous job's datums to say why, and
@@ -90,13 +89,11 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const jobId = newId();
   const outputCommit = newId();
   const started = app.now();
-  const inc = opts.fullPlan ? null : await planIncremental(app, p, await heads(app.repos, p.spec.input), saltFor(app, p), planKey(app, p), { reprocess: opts.reprocess });
+  const hs = await heads(app.repos, p.spec.input);
+  const salt = saltFor(app, p);
+  const inc = opts.fullPlan ? null : await planIncremental(app, p, hs, salt, planKey(app, p), { reprocess: opts.reprocess });
   const plan = inc
-    ? await (async () => {
-      const hs = await heads(app.repos, p.spec.input);
-      const salt = saltFor(app, p);
-      return { heads: hs, salt, items: inc.items, results: inc.results, fingerprint: jobFingerprint(app, p, hs) };
-    })()
+    ? { heads: hs, salt, items: inc.items, results: inc.results, fingerprint: jobFingerprint(app, p, hs) }
     : await planJob(app, p, { reprocess: opts.reprocess, reasons: false });
   const base: JobRow = {
     id: jobId, pipeline: p.name, state: "running", reason: null, started: started.toISOString(), finished: null,

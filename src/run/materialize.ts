@@ -19,8 +19,8 @@ export interface Materialized {
   binds: Bind[];
   /** Sandbox path -> host path, for resolving symlinks written into /pfs/out. */
   files: Map<string, string>;
-  /** What materialising created on the host: files, then folders deepest first; `tops` are kept for the next datum. */
-  created: { files: string[]; dirs: string[]; tops: string[] };
+  /** What materialising created on the host: files, then folders deepest first (top-level input folders excluded: see keepTopLevel). */
+  created: { files: string[]; dirs: string[] };
 }
 
 interface FileItem {
@@ -29,20 +29,18 @@ interface FileItem {
   hash: string;
 }
 
-async function filesOf(loader: NodeLoader, inputs: DatumInput[]): Promise<{ items: FileItem[]; dirs: { name: string; input: DatumInput }[] }> {
+async function filesOf(loader: NodeLoader, inputs: DatumInput[]): Promise<FileItem[]> {
   const items: FileItem[] = [];
-  const dirs: { name: string; input: DatumInput }[] = [];
   for (const i of inputs) {
     const base = i.path === "/" ? `/${i.name}` : `/${i.name}${i.path}`;
     if (i.type === "file") items.push({ rel: base, hash: i.hash });
     else {
-      dirs.push({ name: base, input: i });
       for (const e of await walk(loader, i.hash, i.size, { recursive: true, includeSelf: false, base: "/" })) {
         if (e.type === "file") items.push({ rel: `${base}${e.path}`, hash: e.hash });
       }
     }
   }
-  return { items, dirs };
+  return items;
 }
 
 /** Copies objects under `root` (objects are 0444, and a copy keeps the mode). */
@@ -64,7 +62,6 @@ function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFile
   // Top-level input folders (root/<name>) stay for the slot's next datum: see keepTopLevel().
   const tops = new Set([...made].filter((d) => path.dirname(d) === root));
   created.dirs.push(...[...made].filter((d) => !tops.has(d)).sort((a, b) => b.length - a.length));
-  created.tops.push(...tops);
 }
 
 /**
@@ -106,12 +103,12 @@ export async function materialize(opts: {
   pfsDir: string;
   scratch: string;
 }): Promise<Materialized> {
-  const { items } = await filesOf(opts.loader, opts.inputs);
+  const items = await filesOf(opts.loader, opts.inputs);
   const emptyNames = new Set(opts.inputs.filter((i) => i.emptyFiles).map((i) => i.name));
   const empty = path.join(opts.scratch, ".empty");
   if (emptyNames.size) fs.writeFileSync(empty, "");
   const files = new Map<string, string>();
-  const created: Materialized["created"] = { files: [], dirs: [], tops: [] };
+  const created: Materialized["created"] = { files: [], dirs: [] };
   if (!opts.sandbox) {
     copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created);
     for (const it of items) files.set(`/pfs${it.rel}`, path.join(opts.pfsDir, it.rel));

@@ -80,7 +80,6 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
 }
 
 async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos: Set<string>, sandbox: () => Promise<SandboxPlan | null>): Promise<JobRow | null> {
-  const sha256 = (s: string) => app.rt.sha256(s);
   const hs = await heads(app.repos, p.spec.input);
   if (!ready(hs)) return null;
   const salt = saltFor(app, p);
