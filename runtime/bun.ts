@@ -6,7 +6,8 @@ import { closeSync, constants, ftruncateSync, openSync, writeSync } from "node:f
 import process from "node:process";
 import { checkCwd, listenError, startError, superviseGroup } from "./_group.ts";
 import { cString, dlopenLibc, errnoError, EWOULDBLOCK, LOCK_EX, LOCK_NB, LOCK_UN } from "./_libc.ts";
-import type { FileLock, Runtime, SpawnOptions } from "./types.ts";
+import { LineQueue } from "./_lines.ts";
+import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
 
 const SYMBOLS = {
   mkfifo: { args: ["ptr", "u32"], returns: "i32" },
@@ -53,6 +54,57 @@ function spawn(opts: SpawnOptions) {
   return superviseGroup(proc.pid, exited, opts);
 }
 
+function spawnLines(opts: LinesOptions): LineChild {
+  checkCwd(opts.cwd);
+  const err = opts.stderrFile === undefined ? "inherit" : openSync(opts.stderrFile, "w");
+  let proc: Bun.Subprocess<"pipe", "pipe", number | "inherit">;
+  try {
+    proc = Bun.spawn({ cmd: opts.argv, cwd: opts.cwd, env: opts.env, detached: true, stdin: "pipe", stdout: "pipe", stderr: err });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw code ? startError(opts.argv[0], code) : e;
+  } finally {
+    if (typeof err === "number") closeSync(err);
+  }
+  const lines = new LineQueue();
+  void (async () => {
+    const reader = proc.stdout.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        lines.push(value);
+      }
+    } catch { /* a broken pipe ends the conversation like end of file */ }
+    lines.close();
+  })();
+  const exited = proc.exited.then(() => {
+    const signal = proc.signalCode === null ? null : String(proc.signalCode);
+    return { exitCode: signal ? null : proc.exitCode, signal };
+  });
+  let open = true;
+  const end = () => {
+    if (!open) return;
+    open = false;
+    try {
+      void proc.stdin.end();
+    } catch { /* already gone */ }
+  };
+  void exited.then(end);
+  return {
+    ...superviseGroup(proc.pid, exited, {}),
+    send(line) {
+      if (!open) return;
+      try {
+        proc.stdin.write(`${line}\n`);
+        void proc.stdin.flush();
+      } catch { /* the child is gone: receive() says so with null */ }
+    },
+    receive: () => lines.next(),
+    end,
+  };
+}
+
 function tryLock(path: string): FileLock | null {
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644); // O_CLOEXEC is Bun's default
   if (lib().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
@@ -77,6 +129,7 @@ function tryLock(path: string): FileLock | null {
 export const bunRuntime: Runtime = {
   name: "bun",
   spawn,
+  spawnLines,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) throw lastError("mkfifo", path);
   },

@@ -9,7 +9,8 @@ import process from "node:process";
 import { checkCwd, listenError, startError, superviseGroup } from "./_group.ts";
 import { cString, dlopenLibc, errnoError } from "./_libc.ts";
 import type { DenoApi } from "./_deno_api.ts";
-import type { FileLock, Runtime, SpawnOptions } from "./types.ts";
+import { LineQueue } from "./_lines.ts";
+import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
 
 declare const Deno: DenoApi;
 
@@ -64,6 +65,41 @@ function spawn(opts: SpawnOptions) {
   return superviseGroup(child.pid, exited, opts);
 }
 
+function spawnLines(opts: LinesOptions): LineChild {
+  checkCwd(opts.cwd);
+  const err = opts.stderrFile === undefined ? "inherit" : openSync(opts.stderrFile, "w");
+  const [argv0, ...rest] = opts.argv;
+  const child = nodeSpawn(argv0, rest, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["pipe", "pipe", err] });
+  if (typeof err === "number") closeSync(err);
+  child.on("error", () => {});
+  if (child.pid === undefined) {
+    throw startError(argv0, startErrorCode(argv0, opts.env.PATH ?? process.env.PATH ?? ""));
+  }
+  const lines = new LineQueue();
+  child.stdout!.on("data", (chunk: Uint8Array) => lines.push(chunk));
+  child.stdout!.on("close", () => lines.close());
+  child.stdout!.on("error", () => lines.close());
+  child.stdin!.on("error", () => {}); // EPIPE: the child is gone; receive() says so with null
+  const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) =>
+    child.once("exit", (exitCode, signal) => resolve({ exitCode, signal }))
+  );
+  let open = true;
+  const end = () => {
+    if (!open) return;
+    open = false;
+    child.stdin!.end();
+  };
+  void exited.then(end);
+  return {
+    ...superviseGroup(child.pid, exited, {}),
+    send(line) {
+      if (open) child.stdin!.write(`${line}\n`);
+    },
+    receive: () => lines.next(),
+    end,
+  };
+}
+
 function tryLock(path: string): FileLock | null {
   // Deno's FsFile locks are flock(2) on Linux (verified against bun.ts), opened O_CLOEXEC.
   const file = Deno.openSync(path, { read: true, write: true, create: true });
@@ -87,6 +123,7 @@ function tryLock(path: string): FileLock | null {
 export const denoRuntime: Runtime = {
   name: "deno",
   spawn,
+  spawnLines,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) {
       const errno = new Deno.UnsafePointerView(lib().__errno_location()).getInt32();

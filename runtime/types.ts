@@ -32,6 +32,25 @@ export interface Child {
   kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
 }
 
+/** Options of spawnLines(): like SpawnOptions, but stdin and stdout are the conversation. */
+export interface LinesOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** stderr goes to this file (created/truncated). Absent: inherited. */
+  stderrFile?: string;
+}
+
+/** A long-lived child spoken to in lines: requests on its stdin, replies on its stdout. */
+export interface LineChild extends Child {
+  /** Writes `line` and a "\n" to the child's stdin. A child that is gone is not an error (its reply is null). */
+  send(line: string): void;
+  /** The child's next stdout line, without "\n"; null once its stdout is closed. One call at a time. */
+  receive(): Promise<string | null>;
+  /** Closes the child's stdin (a child reading requests sees end of file). */
+  end(): void;
+}
+
 export interface ServeOptions {
   hostname: string;
   port: number;
@@ -62,6 +81,11 @@ export interface Runtime {
    * (setsid). Throws an Error with `code` ENOENT/EACCES when it cannot be started.
    */
   spawn(opts: SpawnOptions): Child;
+  /**
+   * Like spawn() (own session, group kill once the child exits), but the child
+   * stays to talk: lines to its stdin, lines from its stdout.
+   */
+  spawnLines(opts: LinesOptions): LineChild;
   /** mkfifo(3); throws an Error with `code` (EEXIST if the path exists, ENOENT, ...). */
   mkfifo(path: string, mode?: number): void;
   /**

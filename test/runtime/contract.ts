@@ -199,6 +199,53 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
     });
   });
 
+  // --- spawnLines --------------------------------------------------------------
+
+  test("spawnLines() answers line for line, then null once the child closes stdout", async () => {
+    await inTempDir(async (dir) => {
+      // Replies to each request with its length; a request split over two writes still arrives whole.
+      const script = 'while read -r l; do echo "${#l}:$l"; done; echo bye';
+      const child = rt.spawnLines({ argv: ["sh", "-c", script], cwd: dir, env: ENV });
+      child.send("abc");
+      assert.equal(await child.receive(), "3:abc");
+      child.send("a line with spaces");
+      child.send("");
+      assert.equal(await child.receive(), "18:a line with spaces");
+      assert.equal(await child.receive(), "0:");
+      child.end();
+      assert.equal(await child.receive(), "bye");
+      assert.equal(await child.receive(), null);
+      assert.deepEqual(await child.done, { exitCode: 0, signal: null, timedOut: false });
+      child.send("after the end is not an error");
+    });
+  });
+
+  test("spawnLines() sends stderr to stderrFile and the given env only", async () => {
+    await inTempDir(async (dir) => {
+      const stderrFile = join(dir, "err");
+      const child = rt.spawnLines({ argv: ["sh", "-c", 'echo "oops $X" >&2; read -r l; echo "got $l ${HOME:-no-home}"'], cwd: dir, env: { ...ENV, X: "1" }, stderrFile });
+      child.send("it");
+      assert.equal(await child.receive(), "got it no-home");
+      await child.done;
+      assert.equal(read(stderrFile), "oops 1\n");
+    });
+  });
+
+  test("spawnLines() kill() ends the group: receive() gives null", async () => {
+    await inTempDir(async (dir) => {
+      const child = rt.spawnLines({ argv: ["sh", "-c", "sleep 30 & echo $!; wait"], cwd: dir, env: ENV });
+      const pid = Number(await child.receive());
+      child.kill("SIGKILL");
+      assert.equal(await child.receive(), null);
+      assert.deepEqual(await child.done, { exitCode: null, signal: "SIGKILL", timedOut: false });
+      await waitFor(`background sleep ${pid} to die`, () => !isRunning(pid), 2000);
+    });
+  });
+
+  test("spawnLines() throws ENOENT at once for a command not on the child's PATH", async () => {
+    assert.throws(() => rt.spawnLines({ argv: ["calf-no-such-command"], cwd: tmpdir(), env: ENV }), { code: "ENOENT" });
+  });
+
   // --- FIFOs -----------------------------------------------------------------
 
   test("mkfifo() creates a FIFO with mode 0600 and throws EEXIST the second time", async () => {
