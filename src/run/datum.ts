@@ -1,6 +1,6 @@
 // Runs one datum: up to `datum_tries` attempts of the transform, each with a
-// fresh /pfs/out, in its own process group (and bwrap when available); then
-// err_cmd after the last failure. Returns the outputs of the successful
+// fresh /pfs/out, in its slot's sandbox (slotbox.ts) or, without bwrap, in its
+// own process group with /pfs rewritten; then err_cmd after the last failure. Returns the outputs of the successful
 // attempt; nothing of a failed attempt is kept.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,7 +13,7 @@ import { transformEnv } from "./env.ts";
 import { cleanUp, keepTopLevel, materialize, type Materialized } from "./materialize.ts";
 import { collectOutputs, OutputError, type OutputFile } from "./outputs.ts";
 import { rewritePfs } from "./rewrite.ts";
-import { bwrapArgv, type RootEntry } from "./sandbox.ts";
+import type { SlotBox } from "./slotbox.ts";
 import { tailOf, trimLog } from "./logs.ts";
 
 export interface DatumContext {
@@ -26,7 +26,8 @@ export interface DatumContext {
   /** The worker slot's private folder, reused datum after datum (left empty of inputs and outputs). */
   scratch: string;
   logDir: string;
-  sandbox: { root: RootEntry[]; keep: string[] } | null;
+  /** The slot's sandbox; null: run unsandboxed. */
+  box: SlotBox | null;
   baseEnv: Record<string, string | undefined>;
   signal: AbortSignal;
 }
@@ -42,16 +43,17 @@ export interface DatumOutcome {
 export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOutcome> {
   const started = performance.now();
   const { spec } = ctx;
-  const pfsDir = path.join(ctx.scratch, "pfs");
+  const { box } = ctx;
+  const pfsDir = box ? box.pfsDir : path.join(ctx.scratch, "pfs");
   const outDir = path.join(pfsDir, "out");
-  const slotLog = path.join(ctx.scratch, "log");
+  const slotLog = box ? box.logFile : path.join(ctx.scratch, "log");
   if (!fs.existsSync(outDir)) fs.mkdirSync(outDir, { recursive: true });
   let created: Materialized["created"] | null = null;
-  if (!ctx.sandbox) keepTopLevel(pfsDir, new Set(datum.inputs.map((i) => i.name)));
+  keepTopLevel(pfsDir, new Set(datum.inputs.map((i) => i.name)));
   try {
-    const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, sandbox: !!ctx.sandbox, pfsDir, scratch: ctx.scratch });
+    const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, sandbox: !!box, link: !!box, pfsDir, scratch: ctx.scratch });
     created = m.created;
-    const pfsRoot = ctx.sandbox ? "/pfs" : pfsDir;
+    const pfsRoot = box ? "/pfs" : pfsDir;
     const env = transformEnv({
       base: ctx.baseEnv, transformEnv: spec.transform.env, pfsRoot, inputs: datum.inputs,
       pipeline: spec.name, jobId: ctx.jobId, datumId: datum.id, outputCommit: ctx.outputCommit,
@@ -60,16 +62,15 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
     // The slot's log file is truncated per attempt and kept (renamed) only when
     // the transform wrote something: most datums print nothing.
     const launch = async (argv: string[], stdin: string[] | undefined, keepAs: string) => {
-      const fix = (s: string) => (ctx.sandbox ? s : rewritePfs(s, pfsRoot));
-      const cmd = argv.map(fix);
-      const full = ctx.sandbox
-        ? bwrapArgv({ root: ctx.sandbox.root, inputs: m.binds, outDir, keep: ctx.sandbox.keep, cwd: spec.transform.workingDir, argv: cmd })
-        : cmd;
-      const res = await spawnAbortable(ctx, {
-        argv: full, cwd: spec.transform.workingDir, env,
+      const fix = (s: string) => (box ? s : rewritePfs(s, pfsRoot));
+      const attempt = {
+        argv: argv.map(fix), cwd: spec.transform.workingDir, env,
         stdin: stdin ? stdin.map(fix).join("\n") + "\n" : undefined,
-        outputFile: slotLog, timeoutMs: spec.datumTimeoutMs ?? undefined,
-      });
+        timeoutMs: spec.datumTimeoutMs ?? undefined,
+      };
+      const res = box
+        ? await box.run({ ...attempt, signal: ctx.signal })
+        : await spawnAbortable(ctx, { ...attempt, outputFile: slotLog });
       const kept = keepLog(slotLog, path.join(ctx.logDir, keepAs));
       return { res, log: kept };
     };
@@ -81,7 +82,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
       const { res, log } = await launch(spec.transform.cmd, spec.transform.stdin, `${datum.id}.${attempt}.log`);
       if (ok(res, spec.transform.acceptReturnCode)) {
         try {
-          const outputs = await collectOutputs(ctx.store, outDir, resolve, ctx.sandbox ? undefined : pfsDir);
+          const outputs = await collectOutputs(ctx.store, outDir, resolve, box ? undefined : pfsDir);
           if (outputs.some((o) => o.path.indexOf("/", 1) > 0)) emptyDir(outDir); // files were moved out; only subfolders can remain
           return { state: "success", outputs, tries, durationMs: performance.now() - started, reason: null };
         } catch (err) {
@@ -105,11 +106,12 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
   }
 }
 
-/** Empties /pfs/out for the next attempt or datum (a readdir when it already is). */
+/**
+ * Empties /pfs/out for the next attempt or datum (a readdir when it already
+ * is). The folder itself stays: a slot sandbox has it bind-mounted.
+ */
 function emptyDir(dir: string): void {
-  if (fs.readdirSync(dir).length === 0) return;
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir);
+  for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
 /** Moves a non-empty slot log to its datum's name (bounded); returns where it went, or null. */

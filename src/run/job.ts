@@ -18,6 +18,7 @@ import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { fingerprint, heads, inputCommits, loadListings, type LeafHead } from "./inputs.ts";
 import { planItems, type PlanItem } from "./plan.ts";
 import type { RootEntry } from "./sandbox.ts";
+import { SlotBox } from "./slotbox.ts";
 import { saltOf } from "./version.ts";
 import { forEachLimit } from "../repo/files.ts";
 
@@ -119,6 +120,14 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const scratchRoot = path.join(app.settings.dataDir, "scratch", jobId);
   const logDir = path.join(app.settings.dataDir, "logs", p.name, jobId);
   fs.mkdirSync(logDir, { recursive: true });
+  // One sandbox per worker slot, started at its first datum and reused (slotbox.ts).
+  const boxes = new Map<number, SlotBox>();
+  const boxOf = (slot: number) => {
+    if (!opts.sandbox) return null;
+    let box = boxes.get(slot);
+    if (!box) boxes.set(slot, (box = new SlotBox(app.rt, opts.sandbox, path.join(scratchRoot, String(slot)))));
+    return box;
+  };
   const t0 = performance.now();
   try {
     const parallelism = Math.max(1, opts.parallelism ?? spec.parallelism ?? navigator.hardwareConcurrency ?? 2);
@@ -128,7 +137,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
       try {
         outcome = await runDatum({
           rt: app.rt, store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
-          scratch: path.join(scratchRoot, String(slot)), logDir, sandbox: opts.sandbox, baseEnv: process.env, signal: abort.signal,
+          scratch: path.join(scratchRoot, String(slot)), logDir, box: boxOf(slot), baseEnv: process.env, signal: abort.signal,
         }, item.datum!);
       } catch (err) {
         // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.
@@ -144,6 +153,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
+    await Promise.all([...boxes.values()].map((b) => b.close()));
     fs.rmSync(scratchRoot, { recursive: true, force: true });
   }
   const runMs = performance.now() - t0;

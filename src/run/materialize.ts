@@ -1,8 +1,11 @@
 // Puts a datum's input files where its transform will see them under /pfs.
-// With bwrap: read-only bind mounts of the stored objects (no copies); large
-// directory datums are copied once into a folder bound read-only. Without a
-// sandbox: copies (reflinks where the filesystem can), mode 0444 — never
-// hardlinks, so a transform running as root cannot alter stored data.
+// In a slot sandbox: hardlinks to the stored objects in the slot's folder,
+// which the sandbox mounts read-only at /pfs (no copies; a read-only mount
+// stops even root, and link(2) across mounts fails, so nothing can reach an
+// object's inode for writing). In a per-run bwrap (spouts): read-only bind
+// mounts of the objects. Without a sandbox: copies (reflinks where the
+// filesystem can), mode 0444 — never hardlinks, so a transform running as
+// root cannot alter stored data.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatumInput } from "../plan/types.ts";
@@ -43,25 +46,39 @@ async function filesOf(loader: NodeLoader, inputs: DatumInput[]): Promise<FileIt
   return items;
 }
 
-/** Copies objects under `root` (objects are 0444, and a copy keeps the mode). */
-function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"]): void {
+/** Copies (or hardlinks, `link`) objects under `root` (objects are 0444, and a copy keeps the mode). */
+function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"], link = false): void {
   const made = new Set<string>();
   for (const it of items) {
     const dest = path.join(root, it.rel);
     for (let dir = path.dirname(dest); dir.length > root.length && !made.has(dir); dir = path.dirname(dir)) made.add(dir);
     const src = emptyFiles.has(it.rel.split("/")[1]!) ? empty : store.pathOf(it.hash);
     try {
-      fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
+      place(src, dest, link);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       fs.mkdirSync(path.dirname(dest), { recursive: true }); // first file of its folder
-      fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
+      place(src, dest, link);
     }
     created.files.push(dest);
   }
   // Top-level input folders (root/<name>) stay for the slot's next datum: see keepTopLevel().
   const tops = new Set([...made].filter((d) => path.dirname(d) === root));
   created.dirs.push(...[...made].filter((d) => !tops.has(d)).sort((a, b) => b.length - a.length));
+}
+
+/** A hardlink when asked and possible (same filesystem, link count left), else a copy. */
+function place(src: string, dest: string, link: boolean): void {
+  if (link) {
+    try {
+      fs.linkSync(src, dest);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EXDEV" && code !== "EMLINK" && code !== "EPERM") throw err;
+    }
+  }
+  fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
 }
 
 /**
@@ -92,14 +109,16 @@ export function cleanUp(created: Materialized["created"]): void {
 }
 
 /**
- * Copies the datum's inputs under `pfsDir` (no sandbox), or prepares binds
- * (sandbox). `scratch` is a private folder for copies and the empty file.
+ * Copies the datum's inputs under `pfsDir` (no sandbox), hardlinks them there
+ * (`link`: the slot sandbox mounts pfsDir read-only), or prepares binds (a
+ * per-run sandbox). `scratch` is a private folder for copies and the empty file.
  */
 export async function materialize(opts: {
   store: ObjectStore;
   loader: NodeLoader;
   inputs: DatumInput[];
   sandbox: boolean;
+  link?: boolean;
   pfsDir: string;
   scratch: string;
 }): Promise<Materialized> {
@@ -109,8 +128,9 @@ export async function materialize(opts: {
   if (emptyNames.size) fs.writeFileSync(empty, "");
   const files = new Map<string, string>();
   const created: Materialized["created"] = { files: [], dirs: [] };
-  if (!opts.sandbox) {
-    copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created);
+  if (opts.link && !opts.sandbox) throw new Error("internal: hardlinked inputs need the slot sandbox's read-only /pfs");
+  if (!opts.sandbox || opts.link) {
+    copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created, opts.link);
     for (const it of items) files.set(`/pfs${it.rel}`, path.join(opts.pfsDir, it.rel));
     return { binds: [], files, created };
   }

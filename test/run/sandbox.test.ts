@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { bwrapArgv, type Bind, type RootEntry } from "../../src/run/sandbox.ts";
+import { spawnSync } from "node:child_process";
+import { boxArgv, bwrapArgv, CHANNEL, jobScript, runnerScript, shQuote, statusOf, type Bind, type RootEntry } from "../../src/run/sandbox.ts";
 
 const root: RootEntry[] = [
   { name: "bin", link: "usr/bin" },
@@ -92,5 +93,89 @@ describe("bwrapArgv()", () => {
       "--ro-bind", "/usr", "/usr", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
       "--dir", "/pfs", "--bind", "/o", "/pfs/out", "--chdir", "/", "--", "true",
     ]);
+  });
+});
+
+describe("boxArgv() (the slot sandbox)", () => {
+  const a = boxArgv({ root, keep: ["/tmp/project"], pfsDir: "/d/s/1/pfs", outDir: "/d/s/1/pfs/out", channelDir: "/d/s/1/channel" });
+  const gb = groups(a);
+  const atb = (...group: string[]) => gb.findIndex((x) => JSON.stringify(x) === JSON.stringify(group));
+
+  test("boxArgv() mounts the slot's folder read-only at /pfs, then /pfs/out and the channel writable", () => {
+    const pfs = atb("--ro-bind", "/d/s/1/pfs", "/pfs");
+    expect(pfs).toBeGreaterThan(atb("--ro-bind", "/tmp/project", "/tmp/project"));
+    expect(atb("--bind", "/d/s/1/pfs/out", "/pfs/out")).toBe(pfs + 1);
+    expect(atb("--bind", "/d/s/1/channel", CHANNEL)).toBe(pfs + 2);
+    expect(gb.filter((x) => x[0] === "--bind").length).toBe(2);
+  });
+
+  test("boxArgv() runs the runner under /bin/sh with PATH unset, in a PID namespace that dies with calf", () => {
+    expect(gb.slice(0, 2)).toEqual([["--die-with-parent"], ["--unshare-pid"]]);
+    expect(a.slice(a.indexOf("--") + 1)).toEqual(["/bin/sh", "-c", runnerScript(["/tmp/project"])]);
+    expect(a[a.indexOf("--unsetenv") + 1]).toBe("PATH");
+  });
+
+  test("runnerScript() spares the kept /tmp folders when it empties /tmp", () => {
+    expect(runnerScript(["/tmp/project/sub", "/home/x"])).toContain("case $f in '/tmp/project') continue;; esac");
+    expect(runnerScript(["/home/x"])).not.toContain("case $f");
+  });
+});
+
+/** Runs `script` under sh with `env`; returns what it printed (stdout then stderr) and its status. */
+function sh(script: string, env: Record<string, string> = {}): { out: string; status: number | null } {
+  const r = spawnSync("/bin/sh", ["-c", script], { env, encoding: "utf8" });
+  return { out: r.stdout + r.stderr, status: r.status };
+}
+
+describe("shQuote() and jobScript()", () => {
+  test("shQuote() keeps every byte literal for sh", () => {
+    for (const s of ["", "plain", "it's", "$HOME `id` $(id) \\ \"q\" *", "line\nbreak", "'''"]) {
+      expect(sh(`printf %s ${shQuote(s)}`).out).toBe(s);
+    }
+  });
+
+  /** Sources the job script in a subshell, as the runner does. */
+  const source = (script: string) => sh(`( . /dev/stdin ) <<'CALF_EOF'\n${script}CALF_EOF\n`);
+  const envLines = (out: string) => out.trim().split("\n").filter((l) => !l.startsWith("PWD=") && !l.startsWith("OLDPWD="));
+
+  test("jobScript() gives the command exactly its env, cwd and argv, byte for byte", () => {
+    const script = jobScript({
+      argv: ["sh", "-c", 'echo "$#|$1|$2|$(pwd)"; env | sort', "x", "a b", "it's $X"],
+      env: { PATH: "/usr/bin:/bin", X: "1", Q: "a'b c" }, cwd: "/usr", stdin: false,
+    });
+    const { out, status } = source(script);
+    expect(status).toBe(0);
+    const [first, ...rest] = envLines(out);
+    expect(first).toBe("2|a b|it's $X|/usr");
+    expect(rest).toEqual(["PATH=/usr/bin:/bin", "Q=a'b c", "X=1"]);
+  });
+
+  test("jobScript() falls back to env -i for names sh cannot export, and drops undefined values", () => {
+    // argv is env(1) itself: sh would drop the odd name from its own environment.
+    const script = jobScript({ argv: ["env"], env: { PATH: "/usr/bin:/bin", "BASH_FUNC_f%%": "() { :; }", GONE: undefined }, cwd: "/", stdin: false });
+    expect(script).toContain("env -i");
+    expect(envLines(source(script).out).sort()).toEqual(["BASH_FUNC_f%%=() { :; }", "PATH=/usr/bin:/bin"]);
+  });
+
+  test("jobScript() exits 127 when the working directory is missing", () => {
+    expect(source(jobScript({ argv: ["true"], env: {}, cwd: "/calf-no-such-dir", stdin: false })).status).toBe(127);
+  });
+});
+
+describe("statusOf()", () => {
+  test.each<[string, { exitCode: number | null; signal: string | null }]>([
+    ["0", { exitCode: 0, signal: null }],
+    ["3", { exitCode: 3, signal: null }],
+    ["127", { exitCode: 127, signal: null }],
+    ["128", { exitCode: 128, signal: null }],
+    ["137", { exitCode: null, signal: "SIGKILL" }],
+    ["143", { exitCode: null, signal: "SIGTERM" }],
+    ["255", { exitCode: 255, signal: null }],
+  ])("statusOf(%p)", (answer, want) => {
+    expect(statusOf(answer)).toEqual(want);
+  });
+
+  test.each(["", "x", "-1", "256", "1 2"])("statusOf(%p) is an error, not a status", (answer) => {
+    expect(() => statusOf(answer)).toThrow("not an exit status");
   });
 });

@@ -1,0 +1,93 @@
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadRuntime } from "../../runtime/index.ts";
+import type { Runtime } from "../../runtime/types.ts";
+import { chooseSandbox } from "../../src/run/probe.ts";
+import { SlotBox, type Attempt } from "../../src/run/slotbox.ts";
+import { bwrapWorks } from "../helpers/run.ts";
+import { removeDir, tempDir } from "../helpers/tmp.ts";
+
+const ENV = { PATH: "/usr/bin:/bin" };
+let rt: Runtime;
+let dir: string;
+let box: SlotBox;
+
+beforeAll(async () => {
+  rt = await loadRuntime();
+});
+
+afterEach(async () => {
+  await box?.close();
+  if (dir) removeDir(dir);
+});
+
+async function newBox(): Promise<SlotBox> {
+  dir = tempDir();
+  const sandbox = (await chooseSandbox(rt, "bwrap", []))!;
+  box = new SlotBox(rt, sandbox, path.join(dir, "slot"));
+  return box;
+}
+
+/** One attempt of `sh -c script`; returns its status and the log. */
+async function attempt(script: string, extra: Partial<Attempt> = {}) {
+  const res = await box.run({ argv: ["sh", "-c", script], env: ENV, cwd: "/", signal: new AbortController().signal, ...extra });
+  const log = fs.existsSync(box.logFile) ? fs.readFileSync(box.logFile, "utf8") : "";
+  return { res, log };
+}
+
+describe.skipIf(!bwrapWorks)("SlotBox", () => {
+  test("SlotBox runs attempts one after another in one sandbox: status, log, env, stdin, /pfs/out", async () => {
+    await newBox();
+    const first = await attempt('echo "out $X"; echo err >&2; cat > /pfs/out/copy; exit 3', { env: { ...ENV, X: "x1" }, stdin: "in\n" });
+    expect(first).toEqual({ res: { exitCode: 3, signal: null, timedOut: false }, log: "out x1\nerr\n" });
+    expect(fs.readFileSync(path.join(box.outDir, "copy"), "utf8")).toBe("in\n");
+    // Same runner (its pid in the namespace is the transform's parent), no leaked env, /dev/null stdin.
+    const a = await attempt('echo "$PPID ${X-unset} $(cat)"');
+    const b = await attempt('echo "$PPID"');
+    expect(a.log).toMatch(/^\d+ unset \n$/);
+    expect(b.log.trim()).toBe(a.log.split(" ")[0]!);
+  });
+
+  test("SlotBox kills what a datum left running and empties /tmp before the next datum", async () => {
+    await newBox();
+    const first = await attempt("sleep 300 & echo $! > /pfs/out/pid; touch /tmp/left /tmp/.hidden; mkdir /tmp/d");
+    expect(first.res.exitCode).toBe(0);
+    const pid = fs.readFileSync(path.join(box.outDir, "pid"), "utf8").trim();
+    const second = await attempt(`if kill -0 ${pid} 2>/dev/null; then echo alive; else echo gone; fi; ls -A /tmp | wc -l`);
+    expect(second.log.split("\n").map((l) => l.trim())).toEqual(["gone", "0", ""]);
+  });
+
+  test("SlotBox reports a timeout as SIGTERM + timedOut, and the next attempt gets a new sandbox", async () => {
+    await newBox();
+    const slow = await attempt("sleep 30", { timeoutMs: 200 });
+    expect(slow.res).toEqual({ exitCode: null, signal: "SIGTERM", timedOut: true });
+    expect((await attempt("echo again")).log).toBe("again\n");
+  });
+
+  test("SlotBox stops an attempt when its signal aborts", async () => {
+    await newBox();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    const r = await attempt("sleep 30", { signal: stop.signal });
+    expect(r.res).toEqual({ exitCode: null, signal: "SIGTERM", timedOut: false });
+  });
+
+  test("SlotBox throws when a transform kills its runner; the next attempt works", async () => {
+    await newBox();
+    await expect(attempt("kill -9 -1")).rejects.toThrow("the datum's sandbox ended");
+    expect((await attempt("echo fine")).res.exitCode).toBe(0);
+  });
+
+  test("SlotBox says which working directory is missing, before running anything", async () => {
+    await newBox();
+    await expect(attempt("true", { cwd: "/calf-no-such-dir" })).rejects.toThrow('working directory "/calf-no-such-dir" does not exist');
+  });
+
+  test("SlotBox exits 127 with sh's message when the command is not found", async () => {
+    await newBox();
+    const r = await box.run({ argv: ["calf-no-such-command"], env: ENV, cwd: "/", signal: new AbortController().signal });
+    expect(r.exitCode).toBe(127);
+    expect(fs.readFileSync(box.logFile, "utf8")).toContain("calf-no-such-command");
+  });
+});
