@@ -1,6 +1,8 @@
-// Differences between two commits' trees, skipping identical subtrees by
-// hash (Merkle diff), so a one-file change in a huge repo costs O(depth).
+// Differences between two commits' trees, skipping identical subtrees (and
+// identical buckets of a sharded directory) by hash (Merkle diff), so a
+// one-file change in a huge repo costs O(depth) small nodes.
 import { compareBytes } from "../plan/bytewise.ts";
+import { diffNodes, EMPTY_LIST } from "./shard.ts";
 import type { NodeLoader, TreeEntry } from "./tree.ts";
 
 export interface DiffEntry {
@@ -17,20 +19,17 @@ export async function diffTrees(loader: NodeLoader, from: string | null, to: str
 
 async function diffDir(loader: NodeLoader, a: string | null, b: string | null, prefix: string, out: DiffEntry[]): Promise<void> {
   if (a === b) return;
-  const left = new Map((a ? await loader.load(a) : []).map((e) => [e.name, e] as const));
-  const right = new Map((b ? await loader.load(b) : []).map((e) => [e.name, e] as const));
-  for (const name of new Set([...left.keys(), ...right.keys()])) {
-    const l = left.get(name);
-    const r = right.get(name);
+  const left = a ? await loader.node(a) : EMPTY_LIST;
+  const right = b ? await loader.node(b) : EMPTY_LIST;
+  await diffNodes(loader, left, right, async (name, l, r) => {
     const p = `${prefix}/${name}`;
-    if (l && r && l.type === r.type && l.hash === r.hash) continue;
     if (l?.type === "file" && r?.type === "file") out.push({ path: p, change: "modified", size: r.size });
     else if (l?.type === "dir" && r?.type === "dir") await diffDir(loader, l.hash, r.hash, p, out);
     else {
       await side(loader, l, p, "deleted", out);
       await side(loader, r, p, "added", out);
     }
-  }
+  });
 }
 
 async function side(loader: NodeLoader, e: TreeEntry | undefined, p: string, change: "added" | "deleted", out: DiffEntry[]) {

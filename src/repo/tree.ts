@@ -1,10 +1,15 @@
 // Merkle file trees: a directory is a node listing its entries (name, type,
-// hash, size), addressed by the hash of that listing, so a commit that
-// changes one file rewrites only the nodes on that file's path and shares the
-// rest with its parent, and a directory's hash covers its whole subtree.
+// hash, size) — or, when it is big, a shard node over such listings
+// (shard.ts) — addressed by the hash of its body, so a commit that changes
+// one file rewrites only the nodes on that file's path and shares the rest
+// with its parent, and a directory's hash covers its whole subtree.
 // Pure apart from the injected node loader.
 import { compareBytes } from "../plan/bytewise.ts";
 import { invalid } from "../errors.ts";
+import {
+  DEFAULT_SHAPE, EMPTY_LIST, decodeDirNode, editNode, encodeList, findEntry, flatten, nodeHash, sortEntries,
+  type DirNode, type TreeShape, type Writer,
+} from "./shard.ts";
 
 export interface TreeEntry {
   name: string;
@@ -24,10 +29,16 @@ export interface Change {
   file: FileRef | null;
 }
 
+/**
+ * Reads stored nodes. A directory is one node (a listing) or a shard node over
+ * several (see shard.ts); TreeStore caches, tests use an in-memory map.
+ */
 export interface NodeLoader {
-  load(hash: string): Promise<TreeEntry[]>;
-  /** Optional fast path for one entry by name. */
-  child?(hash: string, name: string): Promise<TreeEntry | undefined>;
+  node(hash: string): Promise<DirNode>;
+  /** Optional batch read (a sharded directory's buckets in one query). */
+  nodes?(hashes: readonly string[]): Promise<DirNode[]>;
+  /** Optional layout for writers (tests use a tiny one); DEFAULT_SHAPE otherwise. */
+  readonly shape?: TreeShape;
 }
 
 export type Sha256 = (s: string) => string;
@@ -39,22 +50,19 @@ export interface TreeResult {
   nodes: Map<string, string>;
 }
 
+/** The body of a list node (a small directory, or one bucket of a big one). */
 export function encodeNode(entries: TreeEntry[]): string {
-  return JSON.stringify(entries.map((e) => [e.name, e.type === "dir" ? "d" : "f", e.hash, e.size]));
+  return encodeList(entries);
 }
 
+/** The entries of a list node's body (a shard node's body is an error here). */
 export function decodeNode(body: string): TreeEntry[] {
-  return (JSON.parse(body) as [string, string, string, number][]).map(([name, t, hash, size]) => ({
-    name,
-    type: t === "d" ? "dir" : "file",
-    hash,
-    size,
-  }));
+  const n = decodeDirNode(body);
+  if (n.kind !== "list") throw new Error("decodeNode: a shard node, not a listing");
+  return n.entries;
 }
 
-export function nodeHash(body: string, sha256: Sha256): string {
-  return sha256(`tree\n${body}`);
-}
+export { nodeHash };
 
 export function emptyTree(sha256: Sha256): { hash: string; body: string } {
   const body = encodeNode([]);
@@ -102,50 +110,40 @@ export async function applyChanges(loader: NodeLoader, sha256: Sha256, root: str
       t.children.clear();
     }
   }
-  const nodes = new Map<string, string>();
-  const out = await rewrite(loader, sha256, trie.del ? null : root, trie, "", nodes);
+  const w: Writer = { sha256, shape: loader.shape ?? DEFAULT_SHAPE, nodes: new Map() };
+  const out = await rewrite(loader, w, trie.del ? null : root, trie, "");
   if (!out) {
     const e = emptyTree(sha256);
-    nodes.set(e.hash, e.body);
-    return { root: e.hash, size: 0, nodes };
+    w.nodes.set(e.hash, e.body);
+    return { root: e.hash, size: 0, nodes: w.nodes };
   }
-  return { root: out.hash, size: out.size, nodes };
+  return { root: out.hash, size: out.size, nodes: w.nodes };
 }
 
-async function rewrite(
-  loader: NodeLoader,
-  sha256: Sha256,
-  dir: string | null,
-  trie: Trie,
-  at: string,
-  nodes: Map<string, string>,
-): Promise<FileRef | null> {
-  const entries = new Map<string, TreeEntry>();
-  if (dir) for (const e of await loader.load(dir)) entries.set(e.name, e);
+/** Rewrites the directory `dir` (null: none yet) with the changes below it; null when it ends up empty. */
+async function rewrite(loader: NodeLoader, w: Writer, dir: string | null, trie: Trie, at: string): Promise<FileRef | null> {
+  const top: DirNode = dir ? await loader.node(dir) : EMPTY_LIST;
+  const edits = new Map<string, TreeEntry | null>();
   for (const [name, sub] of trie.children) {
     const here = `${at}/${name}`;
-    const old = entries.get(name);
+    const old = await findEntry(loader, top, name);
     if (sub.put) {
       if (old?.type === "dir" && !sub.del) throw invalid(`cannot put file "${here}": a directory exists there`, "delete the directory first");
-      entries.set(name, { name, type: "file", hash: sub.put.hash, size: sub.put.size });
+      edits.set(name, { name, type: "file", hash: sub.put.hash, size: sub.put.size });
     } else if (sub.del && sub.children.size === 0) {
-      entries.delete(name);
+      if (old) edits.set(name, null);
     } else {
       if (old?.type === "file" && !sub.del) {
         if (!hasPut(sub)) continue; // deleting below a file changes nothing
         throw invalid(`cannot put under "${here}": it is a file`, "delete the file first");
       }
-      const child = await rewrite(loader, sha256, sub.del ? null : (old?.hash ?? null), sub, here, nodes);
-      if (child) entries.set(name, { name, type: "dir", hash: child.hash, size: child.size });
-      else entries.delete(name);
+      const child = await rewrite(loader, w, sub.del ? null : (old?.hash ?? null), sub, here);
+      if (child) edits.set(name, { name, type: "dir", hash: child.hash, size: child.size });
+      else if (old) edits.set(name, null);
     }
   }
-  if (entries.size === 0) return null;
-  const sorted = [...entries.values()].sort((a, b) => compareBytes(a.name, b.name));
-  const body = encodeNode(sorted);
-  const hash = nodeHash(body, sha256);
-  nodes.set(hash, body);
-  return { hash, size: sorted.reduce((n, e) => n + e.size, 0) };
+  const out = await editNode(loader, w, top, 0, edits);
+  return out && { hash: out.hash, size: out.size };
 }
 
 function hasPut(t: Trie): boolean {
@@ -170,15 +168,22 @@ export async function walk(loader: NodeLoader, root: string, rootSize: number, o
   const base = opts.base ?? "/";
   if (opts.includeSelf) out.push({ path: base, type: "dir", hash: root, size: rootSize });
   const visit = async (hash: string, prefix: string) => {
-    for (const e of await loader.load(hash)) {
+    for (const e of await flatten(loader, await loader.node(hash))) {
       const p = `${prefix}/${e.name}`;
       out.push({ path: p, type: e.type, hash: e.hash, size: e.size });
       if (e.type === "dir" && opts.recursive) await visit(e.hash, p);
     }
   };
   await visit(root, base === "/" ? "" : base);
-  // Depth-first order is not byte order of whole paths ("/a-c" < "/a/b" since '-' < '/'): sort.
+  // Depth-first order is not byte order of whole paths ("/a-c" < "/a/b" since '-' < '/'), and
+  // a sharded directory lists bucket by bucket: sort.
   return out.sort((a, b) => compareBytes(a.path, b.path));
+}
+
+/** A directory's entries in byte order of name, across its shards. */
+export async function listEntries(loader: NodeLoader, hash: string): Promise<TreeEntry[]> {
+  const node = await loader.node(hash);
+  return node.kind === "list" ? node.entries : sortEntries(await flatten(loader, node));
 }
 
 /** The entry at `path` ("/" is the root dir), or null. */
@@ -188,7 +193,7 @@ export async function lookup(loader: NodeLoader, root: string, rootSize: number,
   let at = "";
   for (const s of segs) {
     if (cur.type !== "dir") return null;
-    const e = loader.child ? await loader.child(cur.hash, s) : (await loader.load(cur.hash)).find((x) => x.name === s);
+    const e = await findEntry(loader, await loader.node(cur.hash), s);
     if (!e) return null;
     at += `/${s}`;
     cur = { path: at, type: e.type, hash: e.hash, size: e.size };

@@ -1,7 +1,8 @@
 // Test helper: an in-memory NodeLoader for the pure Merkle tree code, and a
 // node:crypto SHA-256 so tree tests need no Runtime.
 import { createHash } from "node:crypto";
-import { decodeNode, emptyTree, type NodeLoader, type TreeEntry, type TreeResult } from "../../src/repo/tree.ts";
+import { decodeDirNode, type DirNode, type TreeShape } from "../../src/repo/shard.ts";
+import { emptyTree, listEntries, type NodeLoader, type TreeEntry, type TreeResult } from "../../src/repo/tree.ts";
 
 export const sha256 = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
 
@@ -10,16 +11,22 @@ export class MemLoader implements NodeLoader {
   readonly bodies = new Map<string, string>();
   loads = 0;
 
-  constructor() {
+  /** `shape`: a tiny layout makes a handful of entries shard (the default needs thousands). */
+  constructor(readonly shape?: TreeShape) {
     const e = emptyTree(sha256);
     this.bodies.set(e.hash, e.body);
   }
 
-  async load(hash: string): Promise<TreeEntry[]> {
+  async node(hash: string): Promise<DirNode> {
     this.loads++;
     const body = this.bodies.get(hash);
     if (body === undefined) throw new Error(`MemLoader: no node ${hash}`);
-    return decodeNode(body);
+    return decodeDirNode(body);
+  }
+
+  /** A directory's entries in name order. */
+  load(hash: string): Promise<TreeEntry[]> {
+    return listEntries(this, hash);
   }
 
   add(r: TreeResult): TreeResult {
