@@ -128,6 +128,8 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
     if (!box) boxes.set(slot, (box = new SlotBox(app.rt, opts.sandbox, path.join(scratchRoot, String(slot)))));
     return box;
   };
+  // Read once: process.env is a live view of the environment, slow to copy per datum.
+  const baseEnv = { ...process.env };
   const t0 = performance.now();
   try {
     const parallelism = Math.max(1, opts.parallelism ?? spec.parallelism ?? navigator.hardwareConcurrency ?? 2);
@@ -137,7 +139,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
       try {
         outcome = await runDatum({
           rt: app.rt, store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
-          scratch: path.join(scratchRoot, String(slot)), logDir, box: boxOf(slot), baseEnv: process.env, signal: abort.signal,
+          scratch: path.join(scratchRoot, String(slot)), logDir, box: boxOf(slot), baseEnv, signal: abort.signal,
         }, item.datum!);
       } catch (err) {
         // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.

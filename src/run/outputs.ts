@@ -2,7 +2,6 @@
 // the object store (no copy); a symlink is stored as the bytes it points to
 // when that is a regular file inside /pfs; any other entry fails the datum.
 import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { ObjectStore } from "../store/objects.ts";
 
@@ -27,7 +26,8 @@ export async function collectOutputs(
 ): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
   const visit = async (dir: string, rel: string) => {
-    for (const d of await fsp.readdir(dir, { withFileTypes: true })) {
+    // Sync: a datum's /pfs/out is small, and a thread-pool hop costs more than the syscall.
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
       const host = path.join(dir, d.name);
       const p = `${rel}/${d.name}`;
       if (d.isDirectory()) await visit(host, p);

@@ -109,13 +109,26 @@ export function jobScript(opts: { argv: string[]; env: Record<string, string | u
   const cmd = opts.argv.map(shQuote).join(" ");
   const lines = [`cd ${shQuote(opts.cwd)} || exit 127`];
   if (vars.every(([k]) => SH_NAME.test(k))) {
-    for (const [k, v] of vars) lines.push(`export ${k}=${shQuote(v)}`);
+    for (const [k, v] of vars) lines.push(exportLine(k, v));
     lines.push(`exec ${cmd} ${input}`);
   } else {
     // A name sh cannot export (e.g. bash's BASH_FUNC_f%%): env(1) sets it.
     lines.push(`exec env -i ${vars.map(([k, v]) => shQuote(`${k}=${v}`)).join(" ")} ${cmd} ${input}`);
   }
   return lines.join("\n") + "\n";
+}
+
+// Most of a job's environment is the same for every datum: quote it once.
+const exportLines = new Map<string, string>();
+
+function exportLine(k: string, v: string): string {
+  const key = `${k}=${v}`;
+  let line = exportLines.get(key);
+  if (line === undefined) {
+    if (exportLines.size >= 10_000) exportLines.clear();
+    exportLines.set(key, (line = `export ${k}=${shQuote(v)}`));
+  }
+  return line;
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
