@@ -4,7 +4,7 @@
 import { CString, dlopen, read } from "bun:ffi";
 import { closeSync, constants, ftruncateSync, openSync, writeSync } from "node:fs";
 import process from "node:process";
-import { checkCwd, listenError, startError, superviseGroup } from "./_group.ts";
+import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
 import { cString, dlopenLibc, errnoError, EWOULDBLOCK, LOCK_EX, LOCK_NB, LOCK_UN } from "./_libc.ts";
 import { LineQueue } from "./_lines.ts";
 import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
@@ -130,6 +130,7 @@ export const bunRuntime: Runtime = {
   name: "bun",
   spawn,
   spawnLines,
+  signalGroup: killGroup,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) throw lastError("mkfifo", path);
   },

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { accessSync, closeSync, constants, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { checkCwd, listenError, startError, superviseGroup } from "./_group.ts";
+import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
 import { cString, dlopenLibc, errnoError } from "./_libc.ts";
 import type { DenoApi } from "./_deno_api.ts";
 import { LineQueue } from "./_lines.ts";
@@ -124,6 +124,7 @@ export const denoRuntime: Runtime = {
   name: "deno",
   spawn,
   spawnLines,
+  signalGroup: killGroup,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) {
       const errno = new Deno.UnsafePointerView(lib().__errno_location()).getInt32();

@@ -86,6 +86,8 @@ export interface Runtime {
    * stays to talk: lines to its stdin, lines from its stdout.
    */
   spawnLines(opts: LinesOptions): LineChild;
+  /** kill(2) of process group `pgid`; a group that is already gone is not an error. */
+  signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
   /** mkfifo(3); throws an Error with `code` (EEXIST if the path exists, ENOENT, ...). */
   mkfifo(path: string, mode?: number): void;
   /**

@@ -49,17 +49,23 @@ export function bwrapArgv(opts: {
 // --- the slot sandbox --------------------------------------------------------
 // One bwrap per worker slot runs every datum of that slot (slotbox.ts): a
 // namespace set-up costs more than a small transform itself. Inside, a POSIX
-// sh loop (the runner) reads "go" lines and runs the job script that calf
-// wrote into the channel folder, then kills whatever the datum left behind
-// (kill -9 -1 in the PID namespace spares only the runner and bwrap's init),
-// empties the private /tmp, and answers the exit status.
+// sh loop (the runner, PID 1) reads "go" lines and runs the job script that
+// calf wrote into the channel folder, then kills whatever the datum left
+// behind (kill -9 -1 from PID 1 reaches every other process in the
+// namespace), empties the private /tmp, and answers the exit status.
 
 /** Where the channel folder (job script, stdin, log) appears inside the slot sandbox. */
 export const CHANNEL = "/.calf";
 
-/** bwrap argv of a slot sandbox: /pfs is the slot's folder read-only, /pfs/out writable. */
+/**
+ * bwrap argv of a slot sandbox: /pfs is the slot's folder read-only, /pfs/out
+ * writable. The runner is the namespace's PID 1 (--as-pid-1: orphans are
+ * reparented to it, and it ignores signals it has no handler for) and leads
+ * its own session (--new-session), so SIGTERM to its process group reaches the
+ * datum's processes but neither the runner nor bwrap.
+ */
 export function boxArgv(opts: { root: RootEntry[]; keep: string[]; pfsDir: string; outDir: string; channelDir: string }): string[] {
-  const a = ["bwrap", "--die-with-parent", "--unshare-pid"];
+  const a = ["bwrap", "--die-with-parent", "--unshare-pid", "--as-pid-1", "--new-session"];
   for (const e of opts.root) {
     if (SKIP.has(e.name)) continue;
     if (e.link !== undefined) a.push("--symlink", e.link, `/${e.name}`);
@@ -69,7 +75,7 @@ export function boxArgv(opts: { root: RootEntry[]; keep: string[]; pfsDir: strin
   for (const k of opts.keep) a.push("--ro-bind", k, k);
   a.push("--ro-bind", opts.pfsDir, "/pfs", "--bind", opts.outDir, "/pfs/out", "--bind", opts.channelDir, CHANNEL);
   // The runner starts with an empty environment: each job script sets exactly its own.
-  a.push("--unsetenv", "PATH", "--chdir", "/", "--", "/bin/sh", "-c", runnerScript(opts.keep));
+  a.push("--clearenv", "--chdir", "/", "--", "/bin/sh", "-c", runnerScript(opts.keep));
   return a;
 }
 

@@ -1,8 +1,9 @@
 // A worker slot's sandbox: one bwrap started at the slot's first datum and
 // reused for every later one (see sandbox.ts for what runs inside). The host
 // side of the conversation: write the job script, say "go", wait for the exit
-// status; on a timeout or a stop, kill the whole sandbox and start a new one
-// for the next datum.
+// status. A timeout or a stop sends SIGTERM to the datum's processes, and
+// SIGKILL to the whole sandbox if they are not gone after the grace period
+// (the next datum then starts a new one).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LineChild, Runtime, SpawnResult } from "../../runtime/types.ts";
@@ -51,11 +52,16 @@ export class SlotBox {
     const child = this.#start();
     child.send("go");
 
+    // A timeout or stop sends SIGTERM to the runner's process group: the datum's
+    // processes (the runner, PID 1, ignores it); SIGKILL to the sandbox after the grace.
     let timedOut = false;
     let stopped = false;
     let grace: ReturnType<typeof setTimeout> | undefined;
     const end = () => {
-      child.kill("SIGTERM");
+      if (grace) return;
+      const runner = childOf(child.pid);
+      if (runner) this.rt.signalGroup(runner, "SIGTERM");
+      else child.kill("SIGKILL");
       grace = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
     };
     const onAbort = () => ((stopped = true), end());
@@ -64,11 +70,11 @@ export class SlotBox {
     if (a.signal.aborted) onAbort();
     try {
       const answer = await child.receive();
-      if (answer !== null && !timedOut && !stopped) return { ...statusOf(answer), timedOut: false };
-      // The sandbox is gone: killed here, or it died (a transform may kill its runner).
+      if (answer !== null) return { ...statusOf(answer), timedOut };
+      // The sandbox is gone: killed after the grace, or it died (bwrap could not start it).
       this.#child = null;
       const done = await child.done;
-      if (timedOut || stopped) return { exitCode: null, signal: "SIGTERM", timedOut };
+      if (timedOut || stopped) return { exitCode: null, signal: "SIGKILL", timedOut };
       const why = fs.readFileSync(path.join(this.channelDir, "stderr"), "utf8").trim().split("\n").slice(-3).join("; ");
       throw new Error(`the datum's sandbox ended (${done.signal ?? `exit ${done.exitCode}`})${why ? `: ${why}` : ""}`);
     } finally {
@@ -95,5 +101,15 @@ export class SlotBox {
       cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stderrFile: path.join(this.channelDir, "stderr"),
     });
     return this.#child;
+  }
+}
+
+/** The first child of `pid` (bwrap's one child is the runner), or null when it has none or /proc cannot say. */
+function childOf(pid: number): number | null {
+  try {
+    const first = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+    return first ? Number(first) : null;
+  } catch {
+    return null;
   }
 }

@@ -109,10 +109,10 @@ describe("boxArgv() (the slot sandbox)", () => {
     expect(gb.filter((x) => x[0] === "--bind").length).toBe(2);
   });
 
-  test("boxArgv() runs the runner under /bin/sh with PATH unset, in a PID namespace that dies with calf", () => {
-    expect(gb.slice(0, 2)).toEqual([["--die-with-parent"], ["--unshare-pid"]]);
+  test("boxArgv() runs the runner as PID 1 of a namespace that dies with calf, in its own session, with no environment", () => {
+    expect(gb.slice(0, 4)).toEqual([["--die-with-parent"], ["--unshare-pid"], ["--as-pid-1"], ["--new-session"]]);
     expect(a.slice(a.indexOf("--") + 1)).toEqual(["/bin/sh", "-c", runnerScript(["/tmp/project"])]);
-    expect(a[a.indexOf("--unsetenv") + 1]).toBe("PATH");
+    expect(a).toContain("--clearenv");
   });
 
   test("runnerScript() spares the kept /tmp folders when it empties /tmp", () => {

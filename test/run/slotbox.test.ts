@@ -9,6 +9,8 @@ import { bwrapWorks } from "../helpers/run.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";
 
 const ENV = { PATH: "/usr/bin:/bin" };
+/** Prints the PID namespace the attempt ran in: the same one means the same sandbox. */
+const NS = "readlink /proc/self/ns/pid";
 let rt: Runtime;
 let dir: string;
 let box: SlotBox;
@@ -42,11 +44,11 @@ describe.skipIf(!bwrapWorks)("SlotBox", () => {
     const first = await attempt('echo "out $X"; echo err >&2; cat > /pfs/out/copy; exit 3', { env: { ...ENV, X: "x1" }, stdin: "in\n" });
     expect(first).toEqual({ res: { exitCode: 3, signal: null, timedOut: false }, log: "out x1\nerr\n" });
     expect(fs.readFileSync(path.join(box.outDir, "copy"), "utf8")).toBe("in\n");
-    // Same runner (its pid in the namespace is the transform's parent), no leaked env, /dev/null stdin.
-    const a = await attempt('echo "$PPID ${X-unset} $(cat)"');
-    const b = await attempt('echo "$PPID"');
-    expect(a.log).toMatch(/^\d+ unset \n$/);
-    expect(b.log.trim()).toBe(a.log.split(" ")[0]!);
+    // Same sandbox (PID namespace), no leaked env, /dev/null stdin.
+    const a = await attempt(`${NS}; echo "\${X-unset} $(cat)"`);
+    const b = await attempt(NS);
+    expect(a.log).toMatch(/^pid:\[\d+\]\nunset \n$/);
+    expect(a.log.startsWith(b.log)).toBe(true);
   });
 
   test("SlotBox kills what a datum left running and empties /tmp before the next datum", async () => {
@@ -58,12 +60,30 @@ describe.skipIf(!bwrapWorks)("SlotBox", () => {
     expect(second.log.split("\n").map((l) => l.trim())).toEqual(["gone", "0", ""]);
   });
 
-  test("SlotBox reports a timeout as SIGTERM + timedOut, and the next attempt gets a new sandbox", async () => {
+  test("SlotBox reports a timeout as SIGTERM + timedOut, and keeps the sandbox", async () => {
     await newBox();
+    const ns = (await attempt(NS)).log;
     const slow = await attempt("sleep 30", { timeoutMs: 200 });
     expect(slow.res).toEqual({ exitCode: null, signal: "SIGTERM", timedOut: true });
-    expect((await attempt("echo again")).log).toBe("again\n");
+    expect((await attempt(NS)).log).toBe(ns);
   });
+
+  test("SlotBox's SIGTERM reaches the transform, which may clean up and exit", async () => {
+    await newBox();
+    const r = await attempt("trap 'echo cleaning up; exit 7' TERM; sleep 30 & wait", { timeoutMs: 200 });
+    expect(r).toEqual({ res: { exitCode: 7, signal: null, timedOut: true }, log: "cleaning up\n" });
+  });
+
+  test("SlotBox SIGKILLs the sandbox when SIGTERM is ignored past the grace period; the next attempt gets a new one", async () => {
+    await newBox();
+    const ns = (await attempt(NS)).log;
+    const r = await attempt("trap '' TERM; sleep 30", { timeoutMs: 100 });
+    expect(r.res).toEqual({ exitCode: null, signal: "SIGKILL", timedOut: true });
+    const again = await attempt(NS);
+    expect(again.res.exitCode).toBe(0);
+    expect(again.log).toMatch(/^pid:\[\d+\]\n$/);
+    expect(again.log).not.toBe(ns);
+  }, 10_000);
 
   test("SlotBox stops an attempt when its signal aborts", async () => {
     await newBox();
@@ -73,10 +93,17 @@ describe.skipIf(!bwrapWorks)("SlotBox", () => {
     expect(r.res).toEqual({ exitCode: null, signal: "SIGTERM", timedOut: false });
   });
 
-  test("SlotBox throws when a transform kills its runner; the next attempt works", async () => {
+  test("SlotBox's runner survives a transform that kills every process it can", async () => {
     await newBox();
-    await expect(attempt("kill -9 -1")).rejects.toThrow("the datum's sandbox ended");
+    expect((await attempt("sleep 30 & kill -9 -1; echo survived")).log).toBe("survived\n");
     expect((await attempt("echo fine")).res.exitCode).toBe(0);
+  });
+
+  test("SlotBox throws with bwrap's words when the sandbox cannot start", async () => {
+    dir = tempDir();
+    const sandbox = (await chooseSandbox(rt, "bwrap", []))!;
+    box = new SlotBox(rt, { ...sandbox, keep: ["/tmp/calf-no-such-folder-for-slotbox"] }, path.join(dir, "slot"));
+    await expect(attempt("true")).rejects.toThrow(/the datum's sandbox ended \(exit \d+\): .*calf-no-such-folder-for-slotbox/);
   });
 
   test("SlotBox says which working directory is missing, before running anything", async () => {

@@ -242,6 +242,17 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
     });
   });
 
+  test("signalGroup() signals every process of a group; a gone group is not an error", async () => {
+    await inTempDir(async (dir) => {
+      const child = rt.spawnLines({ argv: ["sh", "-c", "sleep 30 & echo $!; wait"], cwd: dir, env: ENV });
+      const pid = Number(await child.receive());
+      rt.signalGroup(child.pid, "SIGTERM");
+      assert.deepEqual(await child.done, { exitCode: null, signal: "SIGTERM", timedOut: false });
+      await waitFor(`background sleep ${pid} to die`, () => !isRunning(pid), 2000);
+      rt.signalGroup(child.pid, "SIGTERM");
+    });
+  });
+
   test("spawnLines() throws ENOENT at once for a command not on the child's PATH", async () => {
     assert.throws(() => rt.spawnLines({ argv: ["calf-no-such-command"], cwd: tmpdir(), env: ENV }), { code: "ENOENT" });
   });
