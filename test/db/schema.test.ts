@@ -8,7 +8,7 @@ import { removeDir, tempDir } from "../helpers/tmp.ts";
 const dir = tempDir();
 afterAll(() => removeDir(dir));
 
-const tables = Object.values(schema).filter((t): t is SQLiteTable => t instanceof SQLiteTable);
+const tables = (Object.values(schema) as unknown[]).filter((t): t is SQLiteTable => t instanceof SQLiteTable);
 
 describe("schema.ts", () => {
   test("schema.ts declares every table the migrations create, with the same columns", async () => {
