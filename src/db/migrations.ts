@@ -41,4 +41,20 @@ export const migrations: string[] = [
   CREATE TABLE cron_inputs (
     pipeline TEXT NOT NULL, name TEXT NOT NULL, start TEXT NOT NULL, PRIMARY KEY (pipeline, name)) WITHOUT ROWID;
   `,
+  // 2: an incremental job stores only the datums it re-planned, by reference to its base
+  // job's list; each pipeline's last successful job leaves an index (datum -> hash and
+  // outputs, output path -> writers) that the next job reads a few rows of, not all.
+  // The owners blob goes: the first job after the upgrade plans in full and builds the index.
+  `
+  ALTER TABLE job_datums ADD COLUMN base TEXT;
+  ALTER TABLE job_datums ADD COLUMN dropped TEXT;
+  ALTER TABLE job_datums ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE job_datums DROP COLUMN owners;
+  CREATE TABLE index_heads (pipeline TEXT PRIMARY KEY, job TEXT NOT NULL, plan_key TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE datum_index (
+    pipeline TEXT NOT NULL, id TEXT NOT NULL, hash TEXT NOT NULL, sort_key TEXT NOT NULL,
+    state TEXT NOT NULL, outputs TEXT NOT NULL, PRIMARY KEY (pipeline, id)) WITHOUT ROWID;
+  CREATE TABLE output_owners (
+    pipeline TEXT NOT NULL, path TEXT NOT NULL, writers TEXT NOT NULL, PRIMARY KEY (pipeline, path)) WITHOUT ROWID;
+  `,
 ];

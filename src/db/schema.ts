@@ -79,16 +79,56 @@ export const jobs = sqliteTable("jobs", {
 });
 
 /**
- * Every datum of a finished job, as one JSON array (DatumRow[]): a job over
- * 10k files mostly repeats its predecessor's skipped datums, and one row is
- * far cheaper to write and read than 10k.
+ * The datums of a finished job as one JSON array (DatumRow[]): a job over 10k
+ * files mostly repeats its predecessor's skipped datums, and one row is far
+ * cheaper to write and read than 10k. An incremental job stores only the
+ * datums it re-planned and names its `base`: it also has every datum of the
+ * base's list (recursively) not in `dropped`, as skipped, on its own input commit.
  */
 export const jobDatums = sqliteTable("job_datums", {
   job: text("job").primaryKey(),
   body: text("body").notNull(),
-  /** Output path -> ids of the datums that wrote it (merge order): lets the next job patch the output. */
-  owners: text("owners"),
+  /** Job whose list this one extends, or null when `body` is the whole list. */
+  base: text("base"),
+  /** JSON ids of the base's datums this job does not inherit. */
+  dropped: text("dropped"),
+  /** Bases to follow to reach a whole list (a job past a limit writes its whole list). */
+  depth: integer("depth").notNull().default(0),
 });
+
+/** Which job each pipeline's datum index (datum_index, output_owners) describes, and its plan key. */
+export const indexHeads = sqliteTable("index_heads", {
+  pipeline: text("pipeline").primaryKey(),
+  job: text("job").notNull(),
+  planKey: text("plan_key").notNull(),
+});
+
+/** Every datum of a pipeline's last successful job: what an incremental job reads a few rows of. */
+export const datumIndex = sqliteTable(
+  "datum_index",
+  {
+    pipeline: text("pipeline").notNull(),
+    id: text("id").notNull(),
+    hash: text("hash").notNull(),
+    /** JSON input paths (merge order). */
+    sortKey: text("sort_key").notNull(),
+    state: text("state").notNull(),
+    /** JSON output paths the datum wrote. */
+    outputs: text("outputs").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pipeline, t.id] })],
+);
+
+/** Output path -> JSON ids of the datums that wrote it (merge order), for the same job. */
+export const outputOwners = sqliteTable(
+  "output_owners",
+  {
+    pipeline: text("pipeline").notNull(),
+    path: text("path").notNull(),
+    writers: text("writers").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pipeline, t.path] })],
+);
 
 /** Successful datum results, reused by later jobs with the same datum hash. */
 export const datumResults = sqliteTable(

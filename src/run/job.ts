@@ -5,15 +5,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { App } from "../app.ts";
-import { finishJob, findResults, insertDatums, insertJob, lastJob, listDatums, saveResults, type DatumRow, type JobRow, type ResultRow } from "../db/queries/jobs.ts";
+import type { Tx } from "../db/client.ts";
+import { dropIndex, patchIndex, writeIndex, type IndexedDatum } from "../db/queries/datumindex.ts";
+import { finishJob, findResults, insertDatums, insertJob, lastJob, listDatums, saveResults, type DatumRow, type DatumsBase, type JobRow, type ResultRow } from "../db/queries/jobs.ts";
 import type { PipelineRow } from "../db/queries/pipelines.ts";
 import { mergeOutputs, shortId, type DatumOutputs } from "../merge/merge.ts";
 import { planDatums } from "../plan/datums.ts";
-import { datumHash } from "../plan/identity.ts";
+import { datumHash, datumSortKey } from "../plan/identity.ts";
 import { newId } from "../repo/repos.ts";
 import { applyChanges, emptyTree, type Change } from "../repo/tree.ts";
 import { runDatum, type DatumOutcome } from "./datum.ts";
-import { mergeIncremental, planIncremental, type Owners } from "./incremental.ts";
+import { allItems, mergeIncremental, planIncremental, type IncrementalPlan, type Owners } from "./incremental.ts";
 import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { fingerprint, heads, inputCommits, loadListings, type LeafHead } from "./inputs.ts";
 import { planItems, type PlanItem } from "./plan.ts";
@@ -106,7 +108,9 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const items = plan.items.filter((i) => i.action !== "remove");
   const toRun = items.filter((i) => i.action === "process");
   const reused = plan.results;
-  opts.progress.start(p.name, jobId, items.length, toRun.length);
+  // An incremental job also holds the datums it inherits from its base as they were (skipped).
+  const inherited = inc?.inherited ?? 0;
+  opts.progress.start(p.name, jobId, items.length + inherited, toRun.length);
 
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
@@ -163,12 +167,14 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const rows: DatumRow[] = items.map((item, idx) => datumRow(jobId, idx, item, outcomes.get(item.id)));
   const count = (s: string) => rows.filter((r) => r.state === s).length;
   const finished = (state: JobRow["state"], reason: string | null, output: string | null, stats: Record<string, number>) => ({
-    ...base, state, reason, outputCommit: output, finished: app.now().toISOString(), total: rows.length,
-    processed: count("success"), skipped: count("skipped"), failed: count("failed"), recovered: count("recovered"), stats,
+    ...base, state, reason, outputCommit: output, finished: app.now().toISOString(), total: rows.length + inherited,
+    processed: count("success"), skipped: count("skipped") + inherited, failed: count("failed"), recovered: count("recovered"), stats,
   });
+  /** Every datum, when a full merge or a whole datum list needs them (an incremental job has only its own). */
+  let everyItem: PlanItem[] | null = inc ? null : items;
+  const allOf = async () => (everyItem ??= await allItems(app, p, inc!));
 
   let result: JobRow;
-  let owners: Owners | undefined;
   const failedRows = rows.filter((r) => r.state === "failed");
   if (recordError) {
     result = finished("failure", `could not record datum results: ${(recordError as Error).message}`, null, { run_ms: runMs });
@@ -179,48 +185,92 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
     result = finished("failure", reason, null, { run_ms: runMs });
   } else {
     const t1 = performance.now();
-    let merged: Awaited<ReturnType<typeof mergeJob>> | null = null;
+    let merged: Merged | { error: string };
     if (inc) {
       const fresh = new Map<string, { path: string; hash: string; size: number }[]>();
       for (const item of items) {
-        if (!inc.fresh.has(item.id)) continue;
         const files = item.action === "skip" ? reused.get(item.hash)?.outputs : outcomes.get(item.id)?.outputs;
         if (files) fresh.set(item.id, files);
       }
-      merged = await mergeIncremental(app, p, inc, fresh);
-      if (!merged) {
+      const patched = await mergeIncremental(app, p, inc, fresh);
+      if (patched) merged = { ...patched, patch: true, outputs: fresh };
+      else {
         // The full merge decides (and words any conflict): it needs every skipped datum's result.
-        const all = await findResults(app.db, p.name, items.filter((i) => i.action === "skip").map((i) => i.hash));
-        merged = await mergeJob(app, p, items, outcomes, all);
+        const all = await allOf();
+        merged = await mergeJob(app, p, all, outcomes, await findResults(app.db, p.name, all.filter((i) => i.action === "skip").map((i) => i.hash)));
       }
     } else merged = await mergeJob(app, p, items, outcomes, reused);
-    if ("error" in merged) result = finished("failure", merged.error ?? "merge failed", null, { run_ms: runMs });
+    if ("error" in merged) result = finished("failure", merged.error, null, { run_ms: runMs });
     else {
       await app.store.flush();
-      owners = merged.owners;
       const done = finished("success", null, outputCommit, { run_ms: runMs, merge_ms: performance.now() - t1, incremental: inc ? 1 : 0 });
-      // The output commit and the job's end in one transaction: a crash between them would
-      // otherwise leave a commit whose job is later marked killed.
+      const list = await datumList(jobId, rows, inc, allOf, outcomes);
+      const index = indexUpdate(p, planKey(app, p), jobId, merged, rows, inc, everyItem);
+      const m = merged;
+      // The output commit, the job's datums and index, and its end in one transaction: a crash
+      // between them would otherwise leave a commit whose job is later marked killed.
       await app.db.write(async (tx) => {
         const head = await tx.get<{ head: string | null }>("SELECT head FROM branches WHERE repo = ? AND name = ?", [p.name, spec.outputBranch]);
         await app.repos.insertCommit(tx, {
-          id: outputCommit, repo: p.name, branch: spec.outputBranch, origin: "job", root: merged.root, size: merged.size,
-          nodes: merged.nodes, provenance: base.inputCommits, job: jobId,
+          id: outputCommit, repo: p.name, branch: spec.outputBranch, origin: "job", root: m.root, size: m.size,
+          nodes: m.nodes, provenance: base.inputCommits, job: jobId,
         }, head?.head ?? null, true);
-        await insertDatums(tx, jobId, rows, { key: planKey(app, p), owners: merged.owners });
+        await insertDatums(tx, jobId, list.rows, list.base);
+        await index(tx);
         await finishJob(tx, jobId, done as JobRow & { finished: string });
       });
       result = done;
     }
   }
   if (result.state !== "success") {
+    const list = await datumList(jobId, rows, inc, allOf, outcomes);
     await app.db.write(async (tx) => {
-      await insertDatums(tx, jobId, rows);
+      await insertDatums(tx, jobId, list.rows, list.base);
       await finishJob(tx, jobId, result as JobRow & { finished: string });
     });
   }
   opts.progress.finish(result);
   return result;
+}
+
+/** Past this many bases, an incremental job stores its whole datum list again (bounds `list datum`). */
+export const MAX_DATUMS_DEPTH = 64;
+
+/** What a job stores as its datum list: its own rows by reference to its base's, or all of them. */
+async function datumList(jobId: string, rows: DatumRow[], inc: IncrementalPlan | null, allOf: () => Promise<PlanItem[]>, outcomes: Map<string, DatumOutcome>): Promise<{ rows: DatumRow[]; base?: DatumsBase }> {
+  if (!inc) return { rows };
+  if (inc.base.depth < MAX_DATUMS_DEPTH) {
+    return { rows, base: { job: inc.base.job.id, dropped: inc.replaced.map((d) => d.id), depth: inc.base.depth + 1 } };
+  }
+  return { rows: (await allOf()).map((item, idx) => datumRow(jobId, idx, item, outcomes.get(item.id))) };
+}
+
+type Merged = { root: string; size: number; nodes: Map<string, string> } & (
+  | { patch: false; owners: Owners }
+  | { patch: true; owners: Map<string, string[] | null>; outputs: Map<string, { path: string }[]> }
+);
+
+/**
+ * The datum index a successful job leaves for the next one (pfs inputs only):
+ * patched where an incremental merge patched the output, else rewritten whole.
+ */
+function indexUpdate(p: PipelineRow, key: string, jobId: string, merged: Merged, rows: DatumRow[], inc: IncrementalPlan | null, every: PlanItem[] | null): (tx: Tx) => Promise<void> {
+  if (p.spec.input?.kind !== "pfs") return (tx) => dropIndex(tx, p.name);
+  const head = { job: jobId, planKey: key };
+  const stateOf = new Map(rows.map((r) => [r.id, r.state]));
+  if (merged.patch) {
+    const upsert: IndexedDatum[] = rows.map((r) => ({
+      id: r.id, hash: r.hash, sortKey: datumSortKey(r.inputs), state: r.state, outputs: (merged.outputs.get(r.id) ?? []).map((o) => o.path).sort(compareBytes),
+    }));
+    const kept = new Set(rows.map((r) => r.id));
+    return (tx) => patchIndex(tx, p.name, head, { remove: inc!.replaced.map((d) => d.id).filter((id) => !kept.has(id)), upsert, owners: merged.owners });
+  }
+  const outputs = new Map<string, string[]>();
+  for (const [path, ids] of Object.entries(merged.owners)) for (const id of ids) (outputs.get(id) ?? outputs.set(id, []).get(id)!).push(path);
+  const datums: IndexedDatum[] = every!.map((item) => ({
+    id: item.id, hash: item.hash, sortKey: item.datum!.sortKey, state: stateOf.get(item.id) ?? "skipped", outputs: (outputs.get(item.id) ?? []).sort(compareBytes),
+  }));
+  return (tx) => writeIndex(tx, p.name, head, datums, new Map(Object.entries(merged.owners)));
 }
 
 function datumRow(job: string, idx: number, item: PlanItem, o: DatumOutcome | undefined): DatumRow {
@@ -230,7 +280,7 @@ function datumRow(job: string, idx: number, item: PlanItem, o: DatumOutcome | un
   return { job, id: item.id, idx, hash: item.hash, state: o.state, inputs, durationMs: o.durationMs, tries: o.tries, reason: o.reason };
 }
 
-async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: Map<string, DatumOutcome>, reused: Map<string, ResultRow>) {
+async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: Map<string, DatumOutcome>, reused: Map<string, ResultRow>): Promise<Merged | { error: string }> {
   const parts: DatumOutputs[] = [];
   for (const item of items) {
     const files = item.action === "skip" ? reused.get(item.hash)?.outputs : outcomes.get(item.id)?.outputs;
@@ -253,7 +303,7 @@ async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: M
   const empty = emptyTree(sha256);
   const tree = await applyChanges(app.repos.trees, sha256, empty.hash, changes);
   tree.nodes.set(empty.hash, empty.body);
-  return { ...tree, owners };
+  return { ...tree, owners, patch: false as const };
 }
 
 /**

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { openDb, type Db } from "../../src/db/client.ts";
 import { migrations } from "../../src/db/migrations.ts";
+import { datumsDepth, listDatums } from "../../src/db/queries/jobs.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";
 
 const HOLDER = path.join(import.meta.dir, "../helpers/hold-write.ts");
@@ -30,7 +31,7 @@ afterEach(() => {
   removeDir(dir);
 });
 
-const TABLES = ["branches", "commits", "cron_inputs", "datum_results", "job_datums", "jobs", "meta", "pipelines", "repos", "spout_markers", "stat_cache", "trees"];
+const TABLES = ["branches", "commits", "cron_inputs", "datum_index", "datum_results", "index_heads", "job_datums", "jobs", "meta", "output_owners", "pipelines", "repos", "spout_markers", "stat_cache", "trees"];
 const tables = async (db: Db) =>
   (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
 const userVersion = async (db: Db) => Number((await db.get<{ user_version: number }>("PRAGMA user_version"))!.user_version);
@@ -82,6 +83,31 @@ describe("openDb()", () => {
       release();
       await w;
     }
+  });
+
+  test("openDb() upgrades a schema-1 data dir: job datum lists stay readable, the owners blob goes", async () => {
+    const { createClient } = await import("@libsql/client");
+    const old = createClient({ url });
+    for (const stmt of migrations[0]!.split(/;\s*\n/).map((x) => x.trim()).filter(Boolean)) await old.execute(stmt);
+    await old.execute("PRAGMA user_version = 1");
+    await old.execute({
+      sql: "INSERT INTO jobs (id, seq, pipeline, state, started, input_commits, fingerprint, salt, version, total) VALUES ('j1', 1, 'p', 'success', 't', ?, 'f', 's', 1, 1)",
+      args: [JSON.stringify([{ repo: "data", commit: "c1" }])],
+    });
+    const input = { name: "data", repo: "data", branch: "master", commit: "c1", path: "/a", hash: "h", type: "file" };
+    await old.execute({
+      sql: "INSERT INTO job_datums (job, body, owners) VALUES ('j1', ?, ?)",
+      args: [JSON.stringify([["d1", 0, "dh", "success", [input], 5, 1, null]]), JSON.stringify({ key: "k", owners: { "/a": ["d1"] } })],
+    });
+    await old.execute("INSERT INTO stat_cache (root, body) VALUES ('/src', '{}')");
+    old.close();
+
+    const db = await openTracked();
+    expect(await userVersion(db)).toBe(migrations.length);
+    expect(await tables(db)).toEqual(TABLES);
+    expect((await db.all<{ name: string }>("PRAGMA table_info(job_datums)")).map((c) => c.name).sort()).toEqual(["base", "body", "depth", "dropped", "job"]);
+    expect(await listDatums(db, "j1")).toEqual([{ job: "j1", id: "d1", idx: 0, hash: "dh", state: "success", inputs: [input], durationMs: 5, tries: 1, reason: null }]);
+    expect(await datumsDepth(db, "j1")).toBe(0);
   });
 
   test("openDb() puts a file database in WAL mode", async () => {

@@ -1,4 +1,6 @@
 // Job rows and their datums; successful datum results (the skip cache).
+import { compareBytes, compareKeys } from "../../plan/bytewise.ts";
+import { datumSortKey } from "../../plan/identity.ts";
 import type { Db, Tx } from "../client.ts";
 
 export type JobState = "created" | "running" | "success" | "failure" | "killed" | "unrunnable";
@@ -95,18 +97,67 @@ export async function killOrphans(db: Db, now: string): Promise<string[]> {
   });
 }
 
-/** Stores every datum of a job at once (one row: see schema.ts jobDatums). */
-export async function insertDatums(tx: Tx, job: string, rows: DatumRow[], owners?: { key: string; owners: Record<string, string[]> }): Promise<void> {
-  const body = JSON.stringify(rows.map((d) => [d.id, d.idx, d.hash, d.state, d.inputs, Math.round(d.durationMs), d.tries, d.reason]));
-  await tx.run("INSERT OR REPLACE INTO job_datums (job, body, owners) VALUES (?, ?, ?)", [job, body, owners ? JSON.stringify(owners) : null]);
+/** An incremental job's list by reference: its base job, and the base's datums it does not inherit. */
+export interface DatumsBase {
+  job: string;
+  dropped: string[];
+  /** The base's own depth + 1. */
+  depth: number;
 }
 
+/**
+ * Stores the datums of a job at once (one row: see schema.ts jobDatums): all
+ * of them, or with `base` only those it re-planned.
+ */
+export async function insertDatums(tx: Tx, job: string, rows: DatumRow[], base?: DatumsBase): Promise<void> {
+  const body = JSON.stringify(rows.map((d) => [d.id, d.idx, d.hash, d.state, d.inputs, Math.round(d.durationMs), d.tries, d.reason]));
+  await tx.run("INSERT OR REPLACE INTO job_datums (job, body, base, dropped, depth) VALUES (?, ?, ?, ?, ?)", [
+    job, body, base?.job ?? null, base ? JSON.stringify(base.dropped) : null, base?.depth ?? 0,
+  ]);
+}
+
+/** How many bases a job's list refers through before it reaches a whole list. */
+export async function datumsDepth(db: Db | Tx, job: string): Promise<number | undefined> {
+  const r = await db.get<{ depth: number }>("SELECT depth FROM job_datums WHERE job = ?", [job]);
+  return r ? Number(r.depth) : undefined;
+}
+
+/**
+ * Every datum of a job in merge order: its own rows, then (following `base`)
+ * every inherited datum not dropped on the way, as skipped on this job's
+ * input commit — what the job would have stored had it stored them all.
+ */
 export async function listDatums(db: Db, job: string): Promise<DatumRow[]> {
-  const row = await db.get<{ body: string }>("SELECT body FROM job_datums WHERE job = ?", [job]);
-  if (!row) return [];
-  return (JSON.parse(row.body) as any[][]).map(([id, idx, hash, state, inputs, durationMs, tries, reason]) => ({
-    job, id, idx, hash, state, inputs, durationMs, tries, reason,
-  }));
+  const own: DatumRow[] = [];
+  const inherited: DatumRow[] = [];
+  const seen = new Set<string>();
+  let commits: Map<string, string> | null = null;
+  for (let at: string | null = job, first = true; at; first = false) {
+    const row: { body: string; base: string | null; dropped: string | null } | undefined = await db.get("SELECT body, base, dropped FROM job_datums WHERE job = ?", [at]);
+    if (!row) break;
+    for (const [id, idx, hash, state, inputs, durationMs, tries, reason] of JSON.parse(row.body) as any[][]) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      (first ? own : inherited).push({ job, id, idx, hash, state, inputs, durationMs, tries, reason });
+    }
+    for (const id of row.dropped ? (JSON.parse(row.dropped) as string[]) : []) seen.add(id);
+    at = row.base;
+    if (at && !commits) {
+      const j = await db.get<{ input_commits: string }>("SELECT input_commits FROM jobs WHERE id = ?", [job]);
+      commits = new Map((j ? (JSON.parse(j.input_commits) as { repo: string; commit: string }[]) : []).map((c) => [c.repo, c.commit]));
+    }
+  }
+  if (!inherited.length) return own;
+  for (const d of inherited) {
+    d.state = "skipped";
+    d.durationMs = 0;
+    d.tries = 0;
+    d.reason = null;
+    d.inputs = d.inputs.map((i) => ({ ...i, commit: commits?.get(i.repo) ?? i.commit }));
+  }
+  const keyed = [...own, ...inherited].map((d) => ({ d, key: datumSortKey(d.inputs) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key) || compareBytes(a.d.id, b.d.id));
+  return keyed.map(({ d }, idx) => ({ ...d, idx }));
 }
 
 /** A datum of a job by id or unique id prefix (>= 4 hex). */
