@@ -57,4 +57,14 @@ export const migrations: string[] = [
   CREATE TABLE output_owners (
     pipeline TEXT NOT NULL, path TEXT NOT NULL, writers TEXT NOT NULL, PRIMARY KEY (pipeline, path)) WITHOUT ROWID;
   `,
+  // 3: the stat cache in buckets with a digest each (a put reads and rewrites only the buckets
+  // whose files changed), and where each folder's last put went. A cache: dropping the old
+  // rows costs one re-read of each folder.
+  `
+  DROP TABLE stat_cache;
+  CREATE TABLE stat_cache (
+    root TEXT NOT NULL, bucket INTEGER NOT NULL, digest TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (root, bucket)) WITHOUT ROWID;
+  CREATE TABLE stat_targets (root TEXT PRIMARY KEY, target TEXT NOT NULL, tree TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];

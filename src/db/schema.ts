@@ -169,10 +169,25 @@ export const cronInputs = sqliteTable(
 
 /**
  * Content hashes of local files by stat identity, so re-putting an unchanged
- * folder reads nothing: one JSON row per source folder put with -r
- * (relative path -> [dev, ino, size, mtime_ns, ctime_ns, hash]).
+ * folder reads nothing: per source folder put with -r, BUCKETS rows by a hash
+ * of the relative path (path -> [stat signature, hash]), each with a digest
+ * of its (path, signature) pairs, so a put reads and writes only the buckets
+ * whose files changed.
  */
-export const statCache = sqliteTable("stat_cache", {
+export const statCache = sqliteTable(
+  "stat_cache",
+  {
+    root: text("root").notNull(),
+    bucket: integer("bucket").notNull(),
+    digest: text("digest").notNull(),
+    body: text("body").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.root, t.bucket] })],
+);
+
+/** Where each folder's last put (--overwrite) went, "repo@branch:path", and the folder's tree hash it left there. */
+export const statTargets = sqliteTable("stat_targets", {
   root: text("root").primaryKey(),
-  body: text("body").notNull(),
+  target: text("target").notNull(),
+  tree: text("tree").notNull(),
 });

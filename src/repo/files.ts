@@ -2,7 +2,6 @@
 // into stored objects and tree changes, with Pachyderm 1.x append semantics
 // (append by default, --overwrite replaces).
 import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { invalid, notFound, usageError } from "../errors.ts";
 import { normalizePath } from "./paths.ts";
@@ -18,6 +17,8 @@ export interface PutOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Skips re-reading local files whose stat identity is unchanged. */
   statCache?: StatCache;
+  /** The clock (ms) the stat cache's racy check compares file times with. */
+  now?: () => number;
 }
 
 interface Source {
@@ -25,35 +26,47 @@ interface Source {
   target: string;
   /** Local file, or null for stdin. */
   local: string | null;
+  /** Path relative to the source folder ("" for a single file). */
+  rel: string;
 }
 
 const CONCURRENCY = 16;
 
 export async function putFile(repos: Repos, repo: string, branch: string, target: string, src: string, opts: PutOptions): Promise<CommitInfo> {
   await repos.requireRepo(repo);
-  const sources = await listSources(src, target, opts.recursive);
-  const cache = opts.statCache;
-  if (cache && src !== "-") await cache.load(path.resolve(src));
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
-  /** `inTree`: the hash already at the target path (its object is certainly stored). */
-  const store = async (local: string, inTree?: string) => {
-    if (!cache) return repos.store.putFile(local);
-    const abs = path.resolve(local);
-    const st = fs.statSync(abs, { bigint: true });
-    const known = cache.lookup(abs, st);
-    if (known && (known === inTree || repos.store.has(known))) return { hash: known, size: Number(st.size) };
-    const stored = await repos.store.putFile(abs, Number(st.size));
-    cache.record(abs, st, stored.hash, nowNs);
+  const { sources, folder } = listSources(src, target, opts.recursive);
+  const cache = src === "-" ? undefined : opts.statCache;
+  // A folder put with --overwrite may skip the files its last put to the same place left there.
+  const place = cache && folder && opts.overwrite ? `${repo}@${branch}:${normalizePath(target)}` : undefined;
+  if (cache) await cache.load(path.resolve(src), place);
+  const stats = cache ? sources.map((s) => fs.statSync(s.local!)) : [];
+  const nowMs = (opts.now ?? Date.now)();
+  /** `known`: the hash the stat cache remembers; `inTree`: the hash already at the target path (its object is certainly stored). */
+  const store = async (i: number, known: string | null, inTree?: string) => {
+    const s = sources[i]!;
+    if (!cache) return repos.store.putFile(s.local!);
+    const st = stats[i]!;
+    if (known && (known === inTree || repos.store.has(known))) return { hash: known, size: st.size };
+    const stored = await repos.store.putFile(s.local!, st.size);
+    cache.record(s.rel, st, stored.hash, nowMs);
     return stored;
   };
   const commit = await repos.modify(repo, branch, "user", async (base) => {
+    let known: (string | true | null)[] = [];
+    if (cache) {
+      const at = place && cache.targetTree ? await lookup(repos.trees, base.root, base.size, target) : null;
+      const inPlace = at?.type === "dir" && at.hash === cache.targetTree;
+      known = await cache.lookupAll(sources.map((s, i) => ({ rel: s.rel, st: stats[i]! })), inPlace);
+    }
     const changes: Change[] = new Array(sources.length);
     await forEachLimit(sources, CONCURRENCY, async (s, i) => {
+      const k = known[i] ?? null;
+      if (k === true) return; // unchanged since the last put left it at this very place
       const existing = await lookup(repos.trees, base.root, base.size, s.target);
       if (existing?.type === "dir" && s.local !== null && !opts.recursive) {
         throw invalid(`cannot put file "${s.target}": a directory exists there`);
       }
-      const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await store(s.local, existing?.type === "file" ? existing.hash : undefined);
+      const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await store(i, k, existing?.type === "file" ? existing.hash : undefined);
       if (opts.overwrite) {
         // The same bytes already there: no change (keeps a re-put folder's diff to what changed).
         if (existing?.type === "file" && existing.hash === stored.hash) return;
@@ -64,7 +77,10 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
     });
     return changes.filter(Boolean);
   }, { message: opts.message });
-  await cache?.save();
+  if (cache) {
+    const at = place ? await lookup(repos.trees, commit.tree, commit.sizeBytes, target) : null;
+    await cache.save(at?.type === "dir" ? at.hash : null);
+  }
   return commit;
 }
 
@@ -83,29 +99,32 @@ export async function deleteFile(repos: Repos, repo: string, branch: string, tar
   });
 }
 
-async function listSources(src: string, target: string, recursive: boolean): Promise<Source[]> {
-  if (src === "-") return [{ target, local: null }];
+function listSources(src: string, target: string, recursive: boolean): { sources: Source[]; folder: boolean } {
+  if (src === "-") return { sources: [{ target, local: null, rel: "" }], folder: false };
   let st: fs.Stats;
   try {
-    st = await fsp.stat(src);
+    st = fs.statSync(src);
   } catch {
     throw notFound(`source "${src}" does not exist`);
   }
-  if (st.isFile()) return [{ target, local: src }];
+  if (st.isFile()) return { sources: [{ target, local: src, rel: "" }], folder: false };
   if (!st.isDirectory()) throw invalid(`source "${src}" is neither a file nor a directory`);
   if (!recursive) throw usageError(`source "${src}" is a directory`, "add -r to put a directory tree");
   const out: Source[] = [];
-  const visit = async (dir: string, rel: string) => {
-    const names = (await fsp.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const base = normalizePath(target);
+  const prefix = base === "/" ? "" : base;
+  // Names from readdir hold no "/" and are never "." or "..": joined, they are normalised paths.
+  const visit = (dir: string, rel: string) => {
+    const names = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const d of names) {
-      const full = path.join(dir, d.name);
-      const r = `${rel}/${d.name}`;
-      if (d.isDirectory()) await visit(full, r);
-      else if (d.isFile() || (d.isSymbolicLink() && (await fsp.stat(full)).isFile())) out.push({ target: normalizePath(`${target}${r}`), local: full });
+      const full = `${dir}/${d.name}`;
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) visit(full, r);
+      else if (d.isFile() || (d.isSymbolicLink() && fs.statSync(full).isFile())) out.push({ target: `${prefix}/${r}`, local: full, rel: r });
     }
   };
-  await visit(src, "");
-  return out;
+  visit(src.replace(/\/+$/, "") || "/", "");
+  return { sources: out, folder: true };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time; `slot` (0..limit-1) names the worker. */

@@ -31,7 +31,7 @@ afterEach(() => {
   removeDir(dir);
 });
 
-const TABLES = ["branches", "commits", "cron_inputs", "datum_index", "datum_results", "index_heads", "job_datums", "jobs", "meta", "output_owners", "pipelines", "repos", "spout_markers", "stat_cache", "trees"];
+const TABLES = ["branches", "commits", "cron_inputs", "datum_index", "datum_results", "index_heads", "job_datums", "jobs", "meta", "output_owners", "pipelines", "repos", "spout_markers", "stat_cache", "stat_targets", "trees"];
 const tables = async (db: Db) =>
   (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
 const userVersion = async (db: Db) => Number((await db.get<{ user_version: number }>("PRAGMA user_version"))!.user_version);
@@ -85,7 +85,7 @@ describe("openDb()", () => {
     }
   });
 
-  test("openDb() upgrades a schema-1 data dir: job datum lists stay readable, the owners blob goes", async () => {
+  test("openDb() upgrades a schema-1 data dir: job datum lists stay readable, the owners blob and the old stat cache go", async () => {
     const { createClient } = await import("@libsql/client");
     const old = createClient({ url });
     for (const stmt of migrations[0]!.split(/;\s*\n/).map((x) => x.trim()).filter(Boolean)) await old.execute(stmt);
@@ -108,6 +108,7 @@ describe("openDb()", () => {
     expect((await db.all<{ name: string }>("PRAGMA table_info(job_datums)")).map((c) => c.name).sort()).toEqual(["base", "body", "depth", "dropped", "job"]);
     expect(await listDatums(db, "j1")).toEqual([{ job: "j1", id: "d1", idx: 0, hash: "dh", state: "success", inputs: [input], durationMs: 5, tries: 1, reason: null }]);
     expect(await datumsDepth(db, "j1")).toBe(0);
+    expect(await db.all("SELECT * FROM stat_cache")).toEqual([]); // a cache: dropped, rebuilt by the next put
   });
 
   test("openDb() puts a file database in WAL mode", async () => {

@@ -8,6 +8,7 @@ import { expectRejects } from "../helpers/errors.ts";
 import { countRows, fileMap, putText, readText } from "../helpers/repo.ts";
 import { writeFiles } from "../helpers/tmp.ts";
 import { StatCache } from "../../src/store/statcache.ts";
+import { diffTrees } from "../../src/repo/diff.ts";
 
 let t: TestApp;
 let repos: Repos;
@@ -189,7 +190,7 @@ describe("forEachLimit()", () => {
 describe("putFile() with a stat cache", () => {
   test("putFile() of an unchanged folder makes no commit and says so; a changed file lands", async () => {
     writeFiles(src, { a: "a", b: "b" });
-    const put = () => putFile(repos, "images", "master", "/", src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db) });
+    const put = () => putFile(repos, "images", "master", "/", src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db, repos.sha256) });
     const first = await put();
     const again = await put();
     expect(again.unchanged).toBe(true);
@@ -201,3 +202,58 @@ describe("putFile() with a stat cache", () => {
     expect(await readText(repos, await head(), "/b")).toBe("changed");
   });
 });
+
+describe("putFile() -r --overwrite again to the same place", () => {
+  const later = () => Date.now() + 10_000; // past the racy window of files written just now
+  const put = (target = "/x") => putFile(repos, "images", "master", target, src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db, repos.sha256), now: later });
+  const files300 = () => Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}`, `content ${i}\n`]));
+  /** Tree nodes read while `fn` runs. */
+  async function nodeReads(fn: () => Promise<unknown>): Promise<number> {
+    const trees = repos.trees;
+    const real = trees.node.bind(trees);
+    let reads = 0;
+    trees.node = (h: string) => (reads++, real(h));
+    try {
+      await fn();
+    } finally {
+      trees.node = real;
+    }
+    return reads;
+  }
+
+  test("putFile() commits only the changed file, reading a few tree nodes instead of one lookup per file", async () => {
+    writeFiles(src, files300());
+    const first = await put();
+    fs.writeFileSync(path.join(src, "f7"), "changed\n");
+    const when = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(src, "f8"), when, when); // touched: same bytes
+    let second!: Awaited<ReturnType<typeof put>>;
+    expect(await nodeReads(async () => void (second = await put()))).toBeLessThan(30);
+    expect(second.parent).toBe(first.id);
+    expect(await diffTrees(repos.trees, first.tree, second.tree)).toEqual([{ path: "/x/f7", change: "modified", size: 8 }]);
+    const third = await put();
+    expect(third.unchanged).toBe(true);
+  });
+
+  test("putFile() puts back a file changed or deleted in the repo since its last put (that put's tree is gone)", async () => {
+    writeFiles(src, files300());
+    await put();
+    await putText(repos, "images", "/x/f1", "edited in the repo", { overwrite: true });
+    await deleteFile(repos, "images", "master", "/x/f2");
+    expect(await nodeReads(() => put())).toBeGreaterThan(300);
+    const c = await head();
+    expect(await readText(repos, c, "/x/f1")).toBe("content 1\n");
+    expect(await readText(repos, c, "/x/f2")).toBe("content 2\n");
+    expect(Object.keys(await fileMap(repos, c)).length).toBe(300);
+  });
+
+  test("putFile() to another place compares every file, and does not trust the first place afterwards", async () => {
+    writeFiles(src, { a: "a", b: "b" });
+    await put("/x");
+    await put("/y");
+    await putText(repos, "images", "/x/a", "edited", { overwrite: true });
+    await put("/x");
+    expect(await fileMap(repos, await head())).toEqual({ "/x/a": "a", "/x/b": "b", "/y/a": "a", "/y/b": "b" });
+  });
+});
+
