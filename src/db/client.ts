@@ -6,7 +6,7 @@ import type { Client, InArgs, Transaction } from "@libsql/client";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import { CalfError } from "../errors.ts";
 import { migrations } from "./migrations.ts";
-import * as schema from "./schema.ts";
+import type * as schema from "./schema.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -18,13 +18,25 @@ export interface Tx {
 }
 
 export class Db {
-  readonly orm: LibSQLDatabase<typeof schema>;
   #client: Client;
+  #orm: LibSQLDatabase<typeof schema> | null = null;
   #writeQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(client: Client, orm: LibSQLDatabase<typeof schema>) {
+  constructor(client: Client) {
     this.#client = client;
-    this.orm = orm;
+  }
+
+  /**
+   * The drizzle view of the database (typed by schema.ts), loaded on first
+   * use: the queries are plain SQL, and loading drizzle and the schema costs
+   * every command start-up ~10 ms.
+   */
+  async orm(): Promise<LibSQLDatabase<typeof schema>> {
+    if (!this.#orm) {
+      const [{ drizzle }, s] = await Promise.all([import("drizzle-orm/libsql"), import("./schema.ts")]);
+      this.#orm = drizzle(this.#client, { schema: s });
+    }
+    return this.#orm;
   }
 
   async all<T = Row>(sql: string, args: InArgs = []): Promise<T[]> {
@@ -76,10 +88,8 @@ export async function openDb(url: string, opts: { authToken?: string } = {}): Pr
   // Loaded on first use: commands that never open the database (--version,
   // usage errors) do not pay for loading libSQL's native driver.
   let libsql: typeof import("@libsql/client");
-  let drizzleLibsql: typeof import("drizzle-orm/libsql");
   try {
     libsql = await import("@libsql/client");
-    drizzleLibsql = await import("drizzle-orm/libsql");
   } catch (err) {
     throw new CalfError("failed", `cannot load the libSQL database driver: ${(err as Error).message.split("\n")[0]}`, {
       hint: "the calf binary unpacks its driver into $TMPDIR (default /tmp): point TMPDIR at a writable folder that allows executables",
@@ -91,7 +101,7 @@ export async function openDb(url: string, opts: { authToken?: string } = {}): Pr
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA synchronous = FULL");
   }
-  const db = new Db(client, drizzleLibsql.drizzle(client, { schema }));
+  const db = new Db(client);
   await migrate(db);
   return db;
 }

@@ -111,6 +111,14 @@ describe("openDb()", () => {
     expect(await db.all("SELECT * FROM stat_cache")).toEqual([]); // a cache: dropped, rebuilt by the next put
   });
 
+  test("Db.orm() is drizzle over the same database, typed by schema.ts", async () => {
+    const db = await openTracked();
+    await db.write((tx) => tx.run("INSERT INTO meta (key, value) VALUES ('k', 'v')"));
+    const { meta } = await import("../../src/db/schema.ts");
+    expect(await (await db.orm()).select().from(meta)).toEqual([{ key: "k", value: "v" }]);
+    expect(await db.orm()).toBe(await db.orm());
+  });
+
   test("openDb() puts a file database in WAL mode", async () => {
     const db = await openTracked();
     expect((await db.get<{ journal_mode: string }>("PRAGMA journal_mode"))!.journal_mode).toBe("wal");
