@@ -13,11 +13,14 @@ export const LOCK_UN = 8;
 // Linux errno numbers (asm-generic; identical on x86_64 and aarch64).
 const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 4: "EINTR", 5: "EIO", 9: "EBADF", 11: "EAGAIN", 12: "ENOMEM",
-  13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 24: "EMFILE",
+  13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 24: "EMFILE",
   28: "ENOSPC", 30: "EROFS", 36: "ENAMETOOLONG", 38: "ENOSYS", 40: "ELOOP", 95: "EOPNOTSUPP",
   122: "EDQUOT",
 };
 export const EWOULDBLOCK = 11;
+
+/** fcntl(2) command that resizes a pipe's buffer (<linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
+export const F_SETPIPE_SZ = 1031;
 
 export interface ErrnoError extends Error {
   code: string;

@@ -5,7 +5,7 @@ import { CString, dlopen, read } from "bun:ffi";
 import { closeSync, constants, ftruncateSync, openSync, writeSync } from "node:fs";
 import process from "node:process";
 import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
-import { cString, dlopenLibc, errnoError, EWOULDBLOCK, LOCK_EX, LOCK_NB, LOCK_UN } from "./_libc.ts";
+import { cString, dlopenLibc, errnoError, EWOULDBLOCK, F_SETPIPE_SZ, LOCK_EX, LOCK_NB, LOCK_UN } from "./_libc.ts";
 import { LineQueue } from "./_lines.ts";
 import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
 
@@ -13,6 +13,8 @@ const SYMBOLS = {
   mkfifo: { args: ["ptr", "u32"], returns: "i32" },
   syncfs: { args: ["i32"], returns: "i32" },
   flock: { args: ["i32", "i32"], returns: "i32" },
+  // Variadic in C; called with one int argument, passed in a register as if fixed (x86_64, aarch64 Linux).
+  fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
   strerror: { args: ["i32"], returns: "ptr" },
   __errno_location: { args: [], returns: "ptr" },
 } as const;
@@ -141,6 +143,11 @@ export const bunRuntime: Runtime = {
     } finally {
       closeSync(fd);
     }
+  },
+  setPipeSize(fd, bytes) {
+    const size = lib().fcntl(fd, F_SETPIPE_SZ, bytes);
+    if (size < 0) throw lastError("fcntl", `fd ${fd}`);
+    return size;
   },
   onSignal(signal, handler) {
     process.on(signal, handler);

@@ -7,7 +7,7 @@ import { accessSync, closeSync, constants, existsSync, openSync } from "node:fs"
 import { join } from "node:path";
 import process from "node:process";
 import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
-import { cString, dlopenLibc, errnoError } from "./_libc.ts";
+import { cString, dlopenLibc, errnoError, F_SETPIPE_SZ } from "./_libc.ts";
 import type { DenoApi } from "./_deno_api.ts";
 import { LineQueue } from "./_lines.ts";
 import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
@@ -17,6 +17,8 @@ declare const Deno: DenoApi;
 const SYMBOLS = {
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
   syncfs: { parameters: ["i32"], result: "i32" },
+  // Variadic in C; called with one int argument, passed in a register as if fixed (x86_64, aarch64 Linux).
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   strerror: { parameters: ["i32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
@@ -141,6 +143,14 @@ export const denoRuntime: Runtime = {
     } finally {
       closeSync(fd);
     }
+  },
+  setPipeSize(fd, bytes) {
+    const size = lib().fcntl(fd, F_SETPIPE_SZ, bytes);
+    if (size < 0) {
+      const errno = new Deno.UnsafePointerView(lib().__errno_location()).getInt32();
+      throw errnoError("fcntl", `fd ${fd}`, errno, Deno.UnsafePointerView.getCString(lib().strerror(errno)));
+    }
+    return size;
   },
   onSignal(signal, handler) {
     Deno.addSignalListener(signal, handler);

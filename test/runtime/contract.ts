@@ -2,7 +2,7 @@
 // node:assert and plain promises so that bun:test (bun.test.ts) and Deno.test
 // (deno.contract.ts) loop over the same list. Linux only: uses sh, sleep and /proc.
 import assert from "node:assert/strict";
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -331,6 +331,34 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
       writeFileSync(join(dir, "f"), "data");
       rt.syncfs(dir);
       assert.throws(() => rt.syncfs(join(dir, "missing")), { code: "ENOENT" });
+    });
+  });
+
+  test("setPipeSize() grows a FIFO's buffer, rounded up to a power of two pages, and refuses a regular file", async () => {
+    await inTempDir(async (dir) => {
+      const fifo = join(dir, "fifo");
+      rt.mkfifo(fifo);
+      const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        assert.equal(rt.setPipeSize(fd, 1 << 20), 1 << 20);
+        assert.equal(rt.setPipeSize(fd, 200_000), 256 * 1024);
+        // A writer can now put 200 000 bytes in without a reader (64 KiB by default).
+        const w = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+        try {
+          assert.equal(writeSync(w, new Uint8Array(200_000)), 200_000);
+        } finally {
+          closeSync(w);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      writeFileSync(join(dir, "f"), "data");
+      const file = openSync(join(dir, "f"), "r");
+      try {
+        assert.throws(() => rt.setPipeSize(file, 1 << 20), { name: "Error", code: "EBADF", syscall: "fcntl" });
+      } finally {
+        closeSync(file);
+      }
     });
   });
 
