@@ -3,7 +3,9 @@
 // neither re-reads nor re-hashes the rest (like git's index). A folder's
 // entries are split into BUCKETS rows by a hash of the relative path, each
 // with a digest of its (path, stat) pairs: a put reads the digests, only the
-// rows whose files changed, and rewrites only those.
+// rows whose files changed, and rewrites only those. The digest sums 64-bit
+// fingerprints (not a cryptographic hash: it guards against change, not
+// attack; a changed bucket passing for unchanged is a 2^-64 event).
 // When the last put of this folder was to the same target (--overwrite) and
 // the target still holds the tree that put left, a file whose stat is
 // unchanged is certainly in place: the put skips it without reading the tree.
@@ -12,7 +14,6 @@
 // times suffice: a remembered file's next change is at least RACY_MS later.
 import * as path from "node:path";
 import type { Db } from "../db/client.ts";
-import { nameHash } from "../repo/shard.ts";
 
 const RACY_MS = 2000;
 const BUCKETS = 256;
@@ -26,25 +27,73 @@ export interface FileStat {
   ctimeMs: number;
 }
 
-/** [stat signature, content hash] */
-type Entry = [string, string];
+/** [dev, ino, size, mtime_ms, ctime_ms, content hash] */
+type Entry = [number, number, number, number, number, string];
 
 interface Bucket {
-  /** Digest of the stored entries' (path, signature) pairs. */
+  /** Digest of the stored entries' (path, stat) pairs. */
   digest: string;
   /** Null until read. */
   entries: Map<string, Entry> | null;
 }
 
-export function signature(st: FileStat): string {
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+const same = (e: Entry, st: FileStat) => e[0] === st.dev && e[1] === st.ino && e[2] === st.size && e[3] === st.mtimeMs && e[4] === st.ctimeMs;
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+/** What fingerprint() writes: [bucket, lane a, lane b]. */
+const FP = new Uint32Array(3);
+
+/**
+ * The bucket of a relative path (a hash of the path alone) and a 64-bit
+ * fingerprint of the path and stat identity (two lanes of MurmurHash3's
+ * block mixing over the path's code units and the numbers' IEEE-754 words),
+ * into FP. One function, inlined by hand: it runs once per file of a folder,
+ * mostly before the JIT has warmed up.
+ */
+function fingerprint(rel: string, dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): Uint32Array {
+  let a = 0x9747b28c ^ rel.length;
+  for (let i = 0; i < rel.length; i++) {
+    let k = Math.imul(rel.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    a = (Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64) | 0;
+  }
+  const name = fmix(a);
+  FP[0] = name % BUCKETS;
+  let b = name ^ 0x3c6ef372;
+  for (let j = 0; j < 10; j++) {
+    if ((j & 1) === 0) F64[0] = j === 0 ? dev : j === 2 ? ino : j === 4 ? size : j === 6 ? mtimeMs : ctimeMs;
+    const w = U32[j & 1]!;
+    let k = Math.imul(w, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    a = (Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64) | 0;
+    let q = Math.imul(w, 0x85ebca6b);
+    q = Math.imul((q << 16) | (q >>> 16), 0xc2b2ae35);
+    b ^= q;
+    b = (Math.imul((b << 17) | (b >>> 15), 5) + 0x561ccd1b) | 0;
+  }
+  FP[1] = fmix(a);
+  FP[2] = fmix(b);
+  return FP;
 }
 
-const bucketOf = (rel: string) => nameHash(rel) % BUCKETS;
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const bucketOf = (rel: string) => fingerprint(rel, 0, 0, 0, 0, 0)[0]!;
+
+/** A bucket's digest: how many files, and the sums of their fingerprints' lanes (order does not matter). */
+const digestOf = (n: number, a: number, b: number) => `${n}.${a.toString(16)}.${b.toString(16)}`;
 
 export class StatCache {
   #db: Db;
-  #sha256: (s: string) => string;
   #root = "";
   #buckets = new Map<number, Bucket>();
   #dirty = new Set<number>();
@@ -52,9 +101,8 @@ export class StatCache {
   /** The stat_targets row of the root: where its last put went, and the tree it left there. */
   #stored: { target: string; tree: string } | null = null;
 
-  constructor(db: Db, sha256: (s: string) => string) {
+  constructor(db: Db) {
     this.#db = db;
-    this.#sha256 = sha256;
   }
 
   /**
@@ -84,43 +132,54 @@ export class StatCache {
    * needed, and a bucket whose files are all unchanged is not even read.
    */
   async lookupAll(files: readonly { rel: string; st: FileStat }[], inPlace: boolean): Promise<(string | true | null)[]> {
-    const sigs = files.map((f) => signature(f.st));
-    const byBucket = new Map<number, number[]>();
+    const bucket = new Uint16Array(files.length);
+    const count = new Uint32Array(BUCKETS);
+    const sumA = new Uint32Array(BUCKETS);
+    const sumB = new Uint32Array(BUCKETS);
     for (let i = 0; i < files.length; i++) {
-      const b = bucketOf(files[i]!.rel);
-      const list = byBucket.get(b);
-      if (list) list.push(i);
-      else byBucket.set(b, [i]);
+      const { rel, st } = files[i]!;
+      const fp = fingerprint(rel, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs);
+      const b = fp[0]!;
+      bucket[i] = b;
+      count[b]!++;
+      sumA[b] = sumA[b]! + fp[1]!;
+      sumB[b] = sumB[b]! + fp[2]!;
     }
     const out: (string | true | null)[] = new Array(files.length).fill(null);
+    const clean = new Uint8Array(BUCKETS);
     const toRead: number[] = [];
-    for (const [b, idx] of byBucket) {
-      const stored = this.#buckets.get(b);
-      if (!stored) continue;
-      if (inPlace && stored.digest === this.#digest(idx.map((i) => [files[i]!.rel, sigs[i]!]))) {
-        for (const i of idx) out[i] = true;
-      } else toRead.push(b);
+    for (const [b, stored] of this.#buckets) {
+      if (!count[b]) continue;
+      const unchanged = stored.digest === digestOf(count[b]!, sumA[b]!, sumB[b]!);
+      if (inPlace && unchanged) clean[b] = 1;
+      else toRead.push(b);
+      // Rewritten even when every entry stays: its digest no longer says what is stored.
+      if (!unchanged) this.#dirty.add(b);
     }
+    if (inPlace) for (let i = 0; i < files.length; i++) if (clean[bucket[i]!]) out[i] = true;
     await this.#read(toRead);
-    const seen = new Set<string>();
+    const read = new Uint8Array(BUCKETS);
+    for (const b of toRead) read[b] = 1;
+    const seen = new Map<string, number>();
+    for (let i = 0; i < files.length; i++) {
+      if (!read[bucket[i]!]) continue;
+      const { rel, st } = files[i]!;
+      seen.set(rel, bucket[i]!);
+      const e = this.#buckets.get(bucket[i]!)!.entries!.get(rel);
+      if (e && same(e, st)) out[i] = inPlace ? true : e[5];
+    }
     for (const b of toRead) {
+      // Files no longer in the folder (or not of this bucket) are forgotten.
       const entries = this.#buckets.get(b)!.entries!;
-      for (const i of byBucket.get(b)!) {
-        const rel = files[i]!.rel;
-        seen.add(rel);
-        const e = entries.get(rel);
-        if (e && e[0] === sigs[i]) out[i] = inPlace ? true : e[1];
-      }
-      // Files no longer in the folder are forgotten.
       for (const rel of entries.keys()) {
-        if (seen.has(rel)) continue;
+        if (seen.get(rel) === b) continue;
         entries.delete(rel);
         this.#dirty.add(b);
       }
     }
     // Buckets no file falls in any more.
     for (const b of this.#buckets.keys()) {
-      if (byBucket.has(b)) continue;
+      if (count[b]) continue;
       this.#buckets.set(b, { digest: "", entries: new Map() });
       this.#dirty.add(b);
     }
@@ -137,7 +196,7 @@ export class StatCache {
       if (bucket.entries.delete(rel)) this.#dirty.add(b);
       return;
     }
-    bucket.entries.set(rel, [signature(st), hash]);
+    bucket.entries.set(rel, [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, hash]);
     this.#dirty.add(b);
   }
 
@@ -151,7 +210,14 @@ export class StatCache {
     const rows: [number, string, string][] = [];
     for (const b of this.#dirty) {
       const entries = this.#buckets.get(b)!.entries!;
-      rows.push([b, entries.size ? this.#digest([...entries].map(([rel, e]) => [rel, e[0]])) : "", JSON.stringify(Object.fromEntries(entries))]);
+      let a = 0;
+      let c = 0;
+      for (const [rel, e] of entries) {
+        const fp = fingerprint(rel, e[0], e[1], e[2], e[3], e[4]);
+        a = (a + fp[1]!) >>> 0;
+        c = (c + fp[2]!) >>> 0;
+      }
+      rows.push([b, entries.size ? digestOf(entries.size, a, c) : "", JSON.stringify(Object.fromEntries(entries))]);
     }
     this.#dirty.clear();
     const target = this.#target && targetTree ? { target: this.#target, tree: targetTree } : null;
@@ -187,8 +253,4 @@ export class StatCache {
     for (const b of want) this.#buckets.get(b)!.entries ??= new Map();
   }
 
-  /** Order-independent digest of (path, signature) pairs. */
-  #digest(pairs: [string, string][]): string {
-    return this.#sha256(pairs.map(([rel, sig]) => `${rel}\0${sig}`).sort().join("\n"));
-  }
 }

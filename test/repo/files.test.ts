@@ -190,7 +190,7 @@ describe("forEachLimit()", () => {
 describe("putFile() with a stat cache", () => {
   test("putFile() of an unchanged folder makes no commit and says so; a changed file lands", async () => {
     writeFiles(src, { a: "a", b: "b" });
-    const put = () => putFile(repos, "images", "master", "/", src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db, repos.sha256) });
+    const put = () => putFile(repos, "images", "master", "/", src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db) });
     const first = await put();
     const again = await put();
     expect(again.unchanged).toBe(true);
@@ -205,7 +205,7 @@ describe("putFile() with a stat cache", () => {
 
 describe("putFile() -r --overwrite again to the same place", () => {
   const later = () => Date.now() + 10_000; // past the racy window of files written just now
-  const put = (target = "/x") => putFile(repos, "images", "master", target, src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db, repos.sha256), now: later });
+  const put = (target = "/x") => putFile(repos, "images", "master", target, src, { ...opts({ recursive: true, overwrite: true }), statCache: new StatCache(t.app.db), now: later });
   const files300 = () => Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}`, `content ${i}\n`]));
   /** Tree nodes read while `fn` runs. */
   async function nodeReads(fn: () => Promise<unknown>): Promise<number> {

@@ -3,7 +3,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { openDb, type Db } from "../../src/db/client.ts";
 import { StatCache } from "../../src/store/statcache.ts";
-import { sha256 } from "../helpers/memtree.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";
 
 const dir = tempDir();
@@ -18,7 +17,7 @@ async function fresh() {
   return { db, root, cache: await opened(db, root) };
 }
 async function opened(db: Db, root: string, target?: string) {
-  const c = new StatCache(db, sha256);
+  const c = new StatCache(db);
   await c.load(root, target);
   return c;
 }
@@ -134,12 +133,12 @@ describe("StatCache", () => {
     await recordAll(cache, root, rels);
     await cache.save();
     const again = await opened(db, root);
-    expect(await again.lookupAll(files(root, rels.slice(1)), true)).toEqual(rels.slice(1).map(() => true));
+    expect(await again.lookupAll(files(root, rels.slice(1)), true)).toEqual(rels.slice(1).map(() => true as const));
     await again.save();
     expect((await rows(db)).some((r) => r.body.includes('"d/f0"'))).toBe(false);
     expect(await (await opened(db, root)).lookupAll(files(root, rels), false)).toEqual(rels.map((r) => (r === "d/f0" ? null : `h-${r}`)));
     write(root, "d/new", "n");
-    expect(await (await opened(db, root)).lookupAll(files(root, [...rels.slice(1), "d/new"]), true)).toEqual([...rels.slice(1).map(() => true), null]);
+    expect(await (await opened(db, root)).lookupAll(files(root, [...rels.slice(1), "d/new"]), true)).toEqual([...rels.slice(1).map(() => true as const), null]);
     db.close();
   });
 
