@@ -17,7 +17,7 @@ import { rewritePfs } from "../run/rewrite.ts";
 import { bwrapArgv } from "../run/sandbox.ts";
 import { commitArchive, type SpoutTarget } from "./commit.ts";
 import { FifoReader } from "./fifo.ts";
-import { ingest, tarEvents, type ArchiveOutcome } from "./ingest.ts";
+import { ingest, type ArchiveOutcome } from "./ingest.ts";
 import { loadMarker, markerEntry, type MarkerTree } from "./marker.ts";
 
 export interface SpoutOptions {
@@ -62,7 +62,7 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
   await fsp.mkdir(pfsDir, { recursive: true });
   await fsp.mkdir(logDir, { recursive: true });
   app.rt.mkfifo(fifo, 0o600);
-  const reader = new FifoReader(fifo);
+  const reader = new FifoReader(fifo, app.rt);
   try {
     let marker: MarkerTree | null = target.marker ? await loadMarker(app.db, p.name) : null;
     const child = await launch(app, p, opts, { pfsDir, fifo, scratch, logFile, marker }, note);
@@ -77,8 +77,7 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
       exited: child.done,
       onStraggler: () => note("stopped reading /pfs/out: a process outside the spout's process group still holds it open"),
     });
-    const events = tarEvents(chunks);
-    const onArchive = async (a: ArchiveOutcome) => {
+    const commits = oneBehind(async (a: ArchiveOutcome) => {
       if (a.kind !== "complete") {
         if (a.kind === "rejected") result.rejected++;
         else result.truncated++;
@@ -96,18 +95,20 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
       } else if (r.kind === "marker") {
         marker = r.marker;
       }
-    };
+    });
     let res: SpawnResult;
     try {
-      await ingest(events, app.store, onArchive);
+      await ingest(chunks, app.store, commits.push);
+      await commits.drain();
       res = await child.done;
     } catch (err) {
       child.kill("SIGKILL");
       await child.done;
+      await commits.drain().catch(() => undefined); // no commit may land after we return
       throw err;
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
-      await events.return(undefined);
+      await chunks.return(undefined);
       trimLog(logFile);
       trimLog(notesFile);
     }
@@ -117,6 +118,25 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
     await fsp.rm(scratch, { recursive: true, force: true });
     dropIfEmpty(logFile);
   }
+}
+
+/**
+ * Runs `fn` for each archive in arrival order, one archive behind the reader:
+ * `push(N)` returns once archive N-1 is done (rejecting if it failed), so
+ * archive N's flush and commit overlap the reading of N+1 while commits stay
+ * in order, one at a time. `drain()` waits for the last one.
+ */
+export function oneBehind<T>(fn: (item: T) => Promise<void>): { push: (item: T) => Promise<void>; drain: () => Promise<void> } {
+  let last: Promise<void> = Promise.resolve();
+  return {
+    push(item) {
+      const prev = last;
+      last = prev.then(() => fn(item));
+      last.catch(() => undefined); // reported by the next push() or by drain()
+      return prev;
+    },
+    drain: () => last,
+  };
 }
 
 /** Materialises the marker and starts the transform; null (noted) when it cannot start. */

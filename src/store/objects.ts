@@ -5,7 +5,10 @@
 // most temp files and unreferenced objects, and an object's path never exists
 // with content that is not on disk. A large batch takes one syncfs instead of
 // one fsync per file (10k small files: ~6 s of fsyncs here); a small one is
-// fsynced file by file, so it never waits for other programs' writes.
+// fsynced file by file, so it never waits for other programs' writes. A big
+// streamed object starts its own fsync as soon as it is complete, so its
+// write-out overlaps whatever the caller does next and flush() mostly waits
+// for fsyncs that are already done.
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
@@ -19,14 +22,53 @@ export interface StoredObject {
 const SMALL = 8 << 20; // read files up to this size in one go
 /** Up to this many pending objects are fsynced one by one; more take one syncfs. */
 const SMALL_BATCH = 64;
+/**
+ * A streamed object at least this big is fsynced as soon as it is written (in
+ * the background): writing it out then takes longer than the journal commit
+ * each fsync costs, so it is worth overlapping with the next object's writes.
+ */
+const EARLY_SYNC = 512 << 10;
 
-function fsyncPath(p: string): void {
-  const fd = fs.openSync(p, "r");
+/** Writes one object incrementally (a spout's file, a stream): see ObjectStore.writer(). */
+export interface ObjectWriter {
+  /** Hashes and writes `bytes` before returning: the caller may reuse the buffer. */
+  write(bytes: Uint8Array): void;
+  /** The finished object, pending until the next flush() like every new object. */
+  close(): StoredObject;
+  /** Drops what was written (the temp file goes); a no-op after close(). */
+  abort(): void;
+}
+
+/** A written, not yet flushed object: its temp file, and its early fsync if one was started. */
+interface Pending {
+  tmp: string;
+  synced: Promise<void> | null;
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await fsp.open(p, "r");
   try {
-    fs.fsyncSync(fd);
+    await fh.sync();
   } finally {
-    fs.closeSync(fd);
+    await fh.close();
   }
+}
+
+/** fsync(2) on a thread of the runtime's pool, then close: the caller goes on meanwhile. */
+function syncAndClose(fd: number): Promise<void> {
+  const done = new Promise<void>((resolve, reject) =>
+    fs.fsync(fd, (err) => {
+      try {
+        fs.closeSync(fd);
+      } catch (closeErr) {
+        err ??= closeErr as NodeJS.ErrnoException;
+      }
+      if (err) reject(err);
+      else resolve();
+    })
+  );
+  done.catch(() => undefined); // not unhandled: the flush() that waits for it rethrows
+  return done;
 }
 
 export class ObjectStore {
@@ -34,8 +76,8 @@ export class ObjectStore {
   readonly tmpDir: string;
   #rt: Runtime;
   #knownDirs = new Set<string>();
-  /** Written but not yet flushed: hash -> temp file. */
-  #pending = new Map<string, string>();
+  /** Written but not yet flushed, by hash. */
+  #pending = new Map<string, Pending>();
   #seq = 0;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -49,7 +91,7 @@ export class ObjectStore {
 
   /** Where an object's bytes are now (its temp file until the next flush). */
   pathOf(hash: string): string {
-    return this.#pending.get(hash) ?? this.finalPath(hash);
+    return this.#pending.get(hash)?.tmp ?? this.finalPath(hash);
   }
 
   finalPath(hash: string): string {
@@ -66,7 +108,7 @@ export class ObjectStore {
     if (!this.has(hash)) {
       const tmp = this.#tmpName();
       await fsp.writeFile(tmp, data, { mode: 0o444 });
-      this.#addPending(hash, tmp);
+      this.#addPending(hash, tmp, null);
     }
     return { hash, size: data.byteLength };
   }
@@ -91,34 +133,65 @@ export class ObjectStore {
       const tmp = this.#tmpName();
       fs.renameSync(src, tmp);
       fs.chmodSync(tmp, 0o444);
-      this.#addPending(hash, tmp);
+      this.#addPending(hash, tmp, null);
     }
     return { hash, size: st.size };
   }
 
   /** Stores the concatenation of a stream's chunks. */
   async putStream(chunks: AsyncIterable<Uint8Array | string>): Promise<StoredObject> {
-    const tmp = this.#tmpName();
-    const hasher = this.#rt.sha256Hasher();
-    const fd = fs.openSync(tmp, "w", 0o444);
-    let size = 0;
+    const w = this.writer();
     try {
-      for await (const chunk of chunks) {
-        const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      for await (const chunk of chunks) w.write(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+    } catch (err) {
+      w.abort();
+      throw err;
+    }
+    return w.close();
+  }
+
+  /**
+   * A new object written piece by piece, synchronously: no promise per chunk.
+   * Call abort() if it is not to be kept, else its temp file stays behind.
+   */
+  writer(): ObjectWriter {
+    const tmp = this.#tmpName();
+    const fd = fs.openSync(tmp, "w", 0o444);
+    const hasher = this.#rt.sha256Hasher();
+    let size = 0;
+    let open = true;
+    const mustBeOpen = () => {
+      if (!open) throw new Error(`object writer for "${tmp}" is already closed`);
+    };
+    return {
+      write(buf) {
+        mustBeOpen();
         hasher.update(buf);
         size += buf.byteLength;
         for (let off = 0; off < buf.byteLength; ) off += fs.writeSync(fd, buf, off);
-      }
-    } catch (err) {
-      fs.closeSync(fd);
-      fs.rmSync(tmp, { force: true });
-      throw err;
-    }
-    fs.closeSync(fd);
-    const hash = hasher.digest();
-    if (this.has(hash)) fs.unlinkSync(tmp);
-    else this.#addPending(hash, tmp);
-    return { hash, size };
+      },
+      close: () => {
+        mustBeOpen();
+        open = false;
+        const hash = hasher.digest();
+        if (this.has(hash)) {
+          fs.closeSync(fd);
+          fs.unlinkSync(tmp);
+        } else if (size >= EARLY_SYNC) {
+          this.#addPending(hash, tmp, syncAndClose(fd));
+        } else {
+          fs.closeSync(fd);
+          this.#addPending(hash, tmp, null);
+        }
+        return { hash, size };
+      },
+      abort() {
+        if (!open) return;
+        open = false;
+        fs.closeSync(fd);
+        fs.rmSync(tmp, { force: true });
+      },
+    };
   }
 
   /** Stores the concatenation of existing objects followed by extra bytes (append). */
@@ -171,16 +244,18 @@ export class ObjectStore {
     return next;
   }
 
-  #flushNow(): void {
+  async #flushNow(): Promise<void> {
     if (this.#pending.size === 0) return;
-    const batch = [...this.#pending];
+    const batch = [...this.#pending].map(([hash, p]) => ({ hash, ...p }));
     // syncfs flushes everything dirty on the filesystem, other programs' writes
     // included: worth it for a big batch, not for the few outputs of one datum.
-    const small = batch.length <= SMALL_BATCH;
-    if (small) for (const [, tmp] of batch) fsyncPath(tmp);
+    // The fsyncs of a small batch run side by side (the journal commits them together).
+    const loose = batch.filter((p) => p.synced === null);
+    if (loose.length <= SMALL_BATCH) await Promise.all(loose.map((p) => fsyncPath(p.tmp)));
     else this.#rt.syncfs(this.tmpDir);
+    await Promise.all(batch.map((p) => p.synced));
     const dirs = new Set<string>();
-    for (const [hash, tmp] of batch) {
+    for (const { hash, tmp } of batch) {
       const dir = path.join(this.root, hash.slice(0, 2));
       if (!this.#knownDirs.has(dir)) {
         fs.mkdirSync(dir, { recursive: true });
@@ -188,10 +263,10 @@ export class ObjectStore {
       }
       fs.renameSync(tmp, this.finalPath(hash));
       // Renamed: readers must now find it at its final path (pathOf, #open retry).
-      if (this.#pending.get(hash) === tmp) this.#pending.delete(hash);
+      if (this.#pending.get(hash)?.tmp === tmp) this.#pending.delete(hash);
       dirs.add(dir);
     }
-    if (small) for (const d of dirs) fsyncPath(d);
+    if (dirs.size <= SMALL_BATCH) await Promise.all([...dirs].map(fsyncPath));
     else this.#rt.syncfs(this.root);
   }
 
@@ -209,9 +284,9 @@ export class ObjectStore {
     }
   }
 
-  #addPending(hash: string, tmp: string): void {
+  #addPending(hash: string, tmp: string, synced: Promise<void> | null): void {
     if (this.#pending.has(hash)) fs.rmSync(tmp, { force: true }); // a concurrent writer won
-    else this.#pending.set(hash, tmp);
+    else this.#pending.set(hash, { tmp, synced });
   }
 
   async #hashStream(stream: AsyncIterable<Uint8Array>): Promise<string> {

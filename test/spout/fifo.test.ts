@@ -26,9 +26,9 @@ async function fifoIn(): Promise<{ dir: string; fifo: string }> {
 }
 
 /** Runs `script` (sh, with $F = the FIFO) as a spout would be run; returns what the reader saw. */
-async function readWhile(script: string, opts: { slowMs?: number; drainMs?: number } = {}) {
+async function readWhile(script: string, opts: { slowMs?: number; drainMs?: number; widen?: boolean } = {}) {
   const { dir, fifo } = await fifoIn();
-  const reader = new FifoReader(fifo);
+  const reader = new FifoReader(fifo, opts.widen ? await rt() : undefined);
   const child = (await rt()).spawn({ argv: ["sh", "-c", script], cwd: dir, env: { PATH: process.env.PATH!, F: fifo } });
   const segments: string[] = [""];
   let straggler = false;
@@ -69,6 +69,26 @@ describe("FifoReader.chunks()", () => {
     const r = await readWhile('head -c 8388608 /dev/zero | tr "\\0" "z" > "$F"');
     expect(r.segments.join("").length).toBe(8 << 20);
     expect(/^z+$/.test(r.segments.join(""))).toBe(true);
+  });
+
+  test("chunks() of a widened pipe passes 6.9 MB of distinct lines intact though it reuses its buffer", async () => {
+    const r = await readWhile('seq 1 1000000 > "$F"', { widen: true });
+    const want = Array.from({ length: 1_000_000 }, (_, i) => `${i + 1}\n`).join("");
+    expect(r.segments.length).toBe(1);
+    expect(r.segments[0]!.length).toBe(want.length);
+    expect(r.segments[0] === want).toBe(true);
+  });
+
+  test("new FifoReader(path, rt) widens the pipe to 1 MiB: a writer puts 1 MiB in before anyone reads", async () => {
+    const { fifo } = await fifoIn();
+    const reader = new FifoReader(fifo, await rt());
+    const w = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    try {
+      expect(fs.writeSync(w, new Uint8Array(1 << 20))).toBe(1 << 20); // 64 KiB without the widening
+    } finally {
+      fs.closeSync(w);
+      reader.close();
+    }
   });
 
   test("chunks() ends promptly when the process exits without ever opening the FIFO", async () => {

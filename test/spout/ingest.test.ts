@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import { ObjectStore } from "../../src/store/objects.ts";
-import { ingest, tarEvents, type ArchiveOutcome } from "../../src/spout/ingest.ts";
+import { ingest, type ArchiveOutcome } from "../../src/spout/ingest.ts";
 import { rt } from "../helpers/app.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";
 import { packTar } from "./_tars.ts";
@@ -24,7 +24,7 @@ async function run(parts: (Uint8Array | null)[]) {
   dir = tempDir("calf-ingest-");
   const store = new ObjectStore(dir, await rt());
   const seen: unknown[] = [];
-  await ingest(tarEvents(chunksOf(parts)), store, async (a: ArchiveOutcome) => {
+  await ingest(chunksOf(parts), store, async (a: ArchiveOutcome) => {
     if (a.kind !== "complete") return void seen.push({ kind: a.kind, archive: a.archive });
     const files: Record<string, string> = {};
     for (const f of a.files) {

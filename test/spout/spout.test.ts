@@ -5,7 +5,7 @@ import { getPipeline } from "../../src/db/queries/pipelines.ts";
 import { chooseSandbox, type SandboxPlan } from "../../src/run/probe.ts";
 import { syncPipelines } from "../../src/run/sync.ts";
 import { loadMarker } from "../../src/spout/marker.ts";
-import { runSpout, type SpoutOptions } from "../../src/spout/spout.ts";
+import { oneBehind, runSpout, type SpoutOptions } from "../../src/spout/spout.ts";
 import { openTestApp, quietOut, type TestApp } from "../helpers/app.ts";
 import { listFiles } from "../helpers/tmp.ts";
 import { fileMap } from "../helpers/repo.ts";
@@ -177,4 +177,41 @@ test("runSpout() reports a transform that cannot start as exit code 127, with th
   const r = await runSpout(t.app, (await getPipeline(t.app.db, "nope"))!, { sandbox: null });
   expect(r).toEqual({ exitCode: 127, commits: 0, rejected: 0, truncated: 0 });
   expect(logText("nope")).toMatch(/calf: cannot start the spout: .*no-such-command-calf/);
+});
+
+describe("oneBehind()", () => {
+  test("oneBehind() runs items in arrival order, one at a time; push() resolves once the item before is done", async () => {
+    const log: string[] = [];
+    const gates = new Map<number, () => void>();
+    const q = oneBehind((n: number) => {
+      log.push(`start ${n}`);
+      return new Promise<void>((resolve) => gates.set(n, () => (log.push(`end ${n}`), resolve())));
+    });
+    await q.push(1); // nothing before it
+    let second = false;
+    const p2 = q.push(2).then(() => (second = true));
+    await Bun.sleep(5);
+    expect(second).toBe(false); // item 1 is still running
+    expect(log).toEqual(["start 1"]); // and item 2 has not started beside it
+    gates.get(1)!();
+    await p2;
+    expect(log).toEqual(["start 1", "end 1", "start 2"]);
+    const drained = q.drain();
+    gates.get(2)!();
+    await drained;
+    expect(log).toEqual(["start 1", "end 1", "start 2", "end 2"]);
+  });
+
+  test("oneBehind() reports a failed item to the next push() and to drain(), and runs nothing after it", async () => {
+    const ran: number[] = [];
+    const q = oneBehind(async (n: number) => {
+      ran.push(n);
+      if (n === 2) throw new Error("commit 2 failed");
+    });
+    await q.push(1);
+    await q.push(2);
+    await expect(q.push(3)).rejects.toThrow("commit 2 failed");
+    await expect(q.drain()).rejects.toThrow("commit 2 failed");
+    expect(ran).toEqual([1, 2]);
+  });
 });

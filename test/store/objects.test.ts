@@ -183,6 +183,81 @@ describe("ObjectStore.putStream()", () => {
   });
 });
 
+describe("ObjectStore.writer()", () => {
+  test("writer() stores pieces written from one reused buffer: hash equals sha256sum of the bytes", async () => {
+    const data = pattern(3 * MiB + 100, 5);
+    const buf = new Uint8Array(64 * 1024);
+    const w = store.writer();
+    for (let i = 0; i < data.length; i += buf.length) {
+      const piece = data.subarray(i, i + buf.length);
+      buf.set(piece);
+      w.write(buf.subarray(0, piece.length));
+      buf.fill(0xee); // the writer must have used the bytes already
+    }
+    const o = w.close();
+    await store.flush();
+    const ref = path.join(dir, "ref.bin");
+    fs.writeFileSync(ref, data);
+    expect(o).toEqual({ hash: sha256sum(ref), size: data.length });
+    expect(sha256sum(store.finalPath(o.hash))).toBe(o.hash);
+    expect(mode(store.finalPath(o.hash))).toBe(0o444);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("writer() objects of 1 MiB and 10 bytes are pending until flush(), then installed intact", async () => {
+    const big = pattern(MiB, 8);
+    const objs = [big, bytes("ten bytes!"), pattern(MiB, 9)].map((data) => {
+      const w = store.writer();
+      w.write(data);
+      return { data, o: w.close() };
+    });
+    for (const { o } of objs) expect(fs.existsSync(store.finalPath(o.hash))).toBe(false);
+    await store.flush(); // right away: the early fsyncs of the big ones may still be running
+    for (const { data, o } of objs) {
+      expect(Buffer.compare(fs.readFileSync(store.finalPath(o.hash)), Buffer.from(data))).toBe(0);
+      expect(store.pathOf(o.hash)).toBe(store.finalPath(o.hash));
+    }
+    expect(objectFiles()).toHaveLength(3);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("writer() of content already stored or pending keeps one file and no temp file", async () => {
+    const data = pattern(MiB, 2);
+    const write = () => {
+      const w = store.writer();
+      w.write(data);
+      return w.close();
+    };
+    const a = write();
+    const b = write(); // while a is pending
+    await store.flush();
+    const c = write(); // a is installed
+    await store.flush();
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    expect(objectFiles()).toHaveLength(1);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("writer().abort() drops the bytes: neither object nor temp file; a closed writer refuses more bytes", async () => {
+    const w = store.writer();
+    w.write(pattern(1000));
+    w.abort();
+    w.abort();
+    await store.flush();
+    expect(objectFiles()).toEqual([]);
+    expect(tmpFiles()).toEqual([]);
+    const v = store.writer();
+    v.write(bytes("kept"));
+    v.close();
+    v.abort(); // a no-op once closed
+    expect(() => v.write(bytes("more"))).toThrow(/already closed/);
+    expect(() => v.close()).toThrow(/already closed/);
+    await store.flush();
+    expect(objectFiles()).toHaveLength(1);
+  });
+});
+
 describe("ObjectStore.adoptFile()", () => {
   test.each([
     ["a small file", 4096],
