@@ -5,7 +5,7 @@
 // with a digest of its (path, stat) pairs: a put reads the digests, only the
 // rows whose files changed, and rewrites only those. The digest sums 64-bit
 // fingerprints (not a cryptographic hash: it guards against change, not
-// attack; a changed bucket passing for unchanged is a 2^-64 event).
+// attack; a changed bucket passing for unchanged takes a ~2^-64 accident).
 // When the last put of this folder was to the same target (--overwrite) and
 // the target still holds the tree that put left, a file whose stat is
 // unchanged is certainly in place: the put skips it without reading the tree.
@@ -39,40 +39,42 @@ interface Bucket {
 
 const same = (e: Entry, st: FileStat) => e[0] === st.dev && e[1] === st.ino && e[2] === st.size && e[3] === st.mtimeMs && e[4] === st.ctimeMs;
 
-const F64 = new Float64Array(1);
-const U32 = new Uint32Array(F64.buffer);
 /** What fingerprint() writes: [bucket, lane a, lane b]. */
 const FP = new Uint32Array(3);
+const TWO32 = 4294967296;
 
 /**
- * The bucket of a relative path (a hash of the path alone) and a 64-bit
- * fingerprint of the path and stat identity (two lanes of MurmurHash3's
- * block mixing over the path's code units and the numbers' IEEE-754 words),
- * into FP. One function, inlined by hand: it runs once per file of a folder,
- * mostly before the JIT has warmed up.
+ * The bucket of a relative path (FNV-1a of the path alone) and a 64-bit
+ * fingerprint of the path and stat identity (two lanes of multiply-xorshift
+ * mixing over each number's high and low 32 bits and 32 bits of its
+ * fraction: times are fractional milliseconds), into FP. One function with
+ * no calls but Math.imul: it runs once per file of a folder, mostly before
+ * the JIT has warmed up.
  */
 function fingerprint(rel: string, dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number): Uint32Array {
-  let a = 0x9747b28c ^ rel.length;
-  for (let i = 0; i < rel.length; i++) {
-    let k = Math.imul(rel.charCodeAt(i), 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    a ^= k;
-    a = (Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64) | 0;
-  }
-  const name = fmix(a);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < rel.length; i++) h = Math.imul(h ^ rel.charCodeAt(i), 0x01000193);
+  const name = fmix(h);
   FP[0] = name % BUCKETS;
-  let b = name ^ 0x3c6ef372;
-  for (let j = 0; j < 10; j++) {
-    if ((j & 1) === 0) F64[0] = j === 0 ? dev : j === 2 ? ino : j === 4 ? size : j === 6 ? mtimeMs : ctimeMs;
-    const w = U32[j & 1]!;
-    let k = Math.imul(w, 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    a ^= k;
-    a = (Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64) | 0;
-    let q = Math.imul(w, 0x85ebca6b);
-    q = Math.imul((q << 16) | (q >>> 16), 0xc2b2ae35);
-    b ^= q;
-    b = (Math.imul((b << 17) | (b >>> 15), 5) + 0x561ccd1b) | 0;
+  let a = name;
+  let b = name ^ 0x5bd1e995;
+  for (let j = 0; j < 5; j++) {
+    const x = j === 0 ? dev : j === 1 ? ino : j === 2 ? size : j === 3 ? mtimeMs : ctimeMs;
+    const hi = (x / TWO32) | 0;
+    const lo = (x % TWO32) | 0;
+    const fr = ((x % 1) * TWO32) | 0;
+    a = Math.imul(a ^ lo, 0x9e3779b1);
+    a ^= a >>> 15;
+    a = Math.imul(a ^ hi, 0x85ebca77);
+    a ^= a >>> 13;
+    a = Math.imul(a ^ fr, 0xc2b2ae3d);
+    a ^= a >>> 16;
+    b = Math.imul(b ^ fr, 0x27d4eb2f);
+    b ^= b >>> 15;
+    b = Math.imul(b ^ lo, 0x165667b1);
+    b ^= b >>> 13;
+    b = Math.imul(b ^ hi, 0xd3a2646c);
+    b ^= b >>> 16;
   }
   FP[1] = fmix(a);
   FP[2] = fmix(b);
