@@ -90,6 +90,9 @@ export class FifoReader {
         stalledSince = null;
         yield buf.subarray(0, n);
         lastData = performance.now(); // after the consumer's turn: its time is not idle time
+        // A busy writer keeps this loop in microtasks: let timers and I/O callbacks
+        // (a commit waiting for its fsyncs) run between chunks, not only when the pipe runs dry.
+        await sleep(0);
         continue;
       }
       if (n === 0 && sawData) {
