@@ -2,7 +2,7 @@
 // file's bytes straight into the object store (never to a folder, never whole
 // in memory), and reports each archive once it is complete, rejected or cut
 // short. Knows nothing of commits; the caller decides what an archive becomes.
-import type { ObjectStore, ObjectWriter } from "../store/objects.ts";
+import type { ObjectStore, ObjectWriter, WriterSource } from "../store/objects.ts";
 import { TarFramer, type TarEvent } from "./framing.ts";
 
 /** A file of an archive, already in the object store. */
@@ -24,7 +24,8 @@ export type ArchiveOutcome =
  * synchronously: nothing is awaited per chunk but the chunk itself.
  */
 export async function ingest(chunks: AsyncIterable<Uint8Array | null>, store: ObjectStore, onArchive: (a: ArchiveOutcome) => Promise<void>, framer = new TarFramer()): Promise<void> {
-  const archives = new Archives(store, onArchive);
+  const writers = store.writers();
+  const archives = new Archives(writers, onArchive);
   try {
     for await (const c of chunks) {
       for (const ev of c === null ? framer.end() : framer.feed(c)) await archives.on(ev);
@@ -32,6 +33,7 @@ export async function ingest(chunks: AsyncIterable<Uint8Array | null>, store: Ob
     for (const ev of framer.end()) await archives.on(ev);
   } finally {
     archives.abort();
+    await writers.close();
   }
 }
 
@@ -41,14 +43,14 @@ class Archives {
   #file: { path: string; out: ObjectWriter } | null = null;
 
   constructor(
-    readonly store: ObjectStore,
+    readonly writers: WriterSource,
     readonly onArchive: (a: ArchiveOutcome) => Promise<void>,
   ) {}
 
   async on(ev: TarEvent): Promise<void> {
     switch (ev.type) {
       case "entry":
-        if (ev.kind === "file") this.#file = { path: ev.path, out: this.store.writer() };
+        if (ev.kind === "file") this.#file = { path: ev.path, out: this.writers.next() };
         return;
       case "data":
         this.#file?.out.write(ev.bytes);

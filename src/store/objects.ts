@@ -40,6 +40,13 @@ export interface ObjectWriter {
   abort(): void;
 }
 
+/** Object writers in a row: see ObjectStore.writers(). */
+export interface WriterSource {
+  next(): ObjectWriter;
+  /** Call when done: removes the temp file opened ahead. */
+  close(): Promise<void>;
+}
+
 /** A written, not yet flushed object: its temp file, and its early fsync if one was started. */
 interface Pending {
   tmp: string;
@@ -161,7 +168,58 @@ export class ObjectStore {
    */
   writer(): ObjectWriter {
     const tmp = this.#tmpName();
-    const fd = fs.openSync(tmp, "w", 0o444);
+    return this.#writerOn(tmp, fs.openSync(tmp, "w", 0o444));
+  }
+
+  /**
+   * Writers one after another (a spout's files), each one's temp file opened
+   * on the thread pool while the one before is written: creating a file waits
+   * for the filesystem's journal, ~0.4 ms here while other fsyncs run, which
+   * for 1000 files was 15% of a spout's time. close() removes the temp file
+   * opened ahead for nothing.
+   */
+  writers(): WriterSource {
+    let spare: { tmp: string; fd: number } | null = null;
+    let opening: Promise<void> | null = null;
+    let closed = false;
+    const drop = (f: { tmp: string; fd: number }) => {
+      fs.closeSync(f.fd);
+      fs.rmSync(f.tmp, { force: true });
+    };
+    const openAhead = () => {
+      const tmp = this.#tmpName();
+      opening = new Promise((resolve) =>
+        fs.open(tmp, "w", 0o444, (err, fd) => {
+          opening = null;
+          // On error the next writer opens its file itself, and reports the error.
+          if (!err && closed) drop({ tmp, fd });
+          else if (!err) spare = { tmp, fd };
+          resolve();
+        })
+      );
+    };
+    return {
+      next: () => {
+        if (closed) throw new Error("this writer source is closed");
+        let file = spare;
+        spare = null;
+        if (!file) {
+          const tmp = this.#tmpName();
+          file = { tmp, fd: fs.openSync(tmp, "w", 0o444) };
+        }
+        if (!opening) openAhead();
+        return this.#writerOn(file.tmp, file.fd);
+      },
+      close: async () => {
+        closed = true;
+        await opening;
+        if (spare) drop(spare);
+        spare = null;
+      },
+    };
+  }
+
+  #writerOn(tmp: string, fd: number): ObjectWriter {
     const hasher = this.#rt.sha256Hasher();
     let size = 0;
     let open = true;

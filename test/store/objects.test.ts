@@ -258,6 +258,41 @@ describe("ObjectStore.writer()", () => {
   });
 });
 
+describe("ObjectStore.writers()", () => {
+  test("writers() gives one writer after another, each object intact; close() leaves no temp file behind", async () => {
+    const src = store.writers();
+    const objs = [pattern(MiB, 11), bytes("small"), pattern(3000, 12)].map((data) => {
+      const w = src.next();
+      w.write(data);
+      return { data, o: w.close() };
+    });
+    await src.close(); // the temp file opened ahead for a fourth writer goes
+    expect(() => src.next()).toThrow(/closed/);
+    await store.flush();
+    for (const { data, o } of objs) expect(Buffer.compare(fs.readFileSync(store.finalPath(o.hash)), Buffer.from(data))).toBe(0);
+    expect(objectFiles()).toHaveLength(3);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("writers() opens the next temp file ahead; close() removes it once it is open", async () => {
+    const src = store.writers();
+    src.next().abort();
+    for (let i = 0; i < 200 && tmpFiles().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(tmpFiles()).toHaveLength(1); // opened ahead, unused
+    await src.close();
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test("writers() close() right after the first writer, while the next file is still being opened, leaves no temp file", async () => {
+    for (let i = 0; i < 5; i++) {
+      const src = store.writers();
+      src.next().abort();
+      await src.close();
+      expect(tmpFiles()).toEqual([]);
+    }
+  });
+});
+
 describe("ObjectStore.adoptFile()", () => {
   test.each([
     ["a small file", 4096],
