@@ -6,7 +6,9 @@ import { getPipeline, listPipelines, setPaused, type PipelineRow } from "../db/q
 import { invalid, notFound } from "../errors.ts";
 import { cronInputs, fireNow, registerCronInputs } from "../cron/ticker.ts";
 import { suggest } from "../spec/suggest.ts";
+import type { PipelineSpec } from "../spec/types.ts";
 import { planJob } from "../run/job.ts";
+import type { PlanItem } from "../run/plan.ts";
 import { makeProgress } from "../run/progress.ts";
 import { runForever, runOnce } from "../run/scheduler.ts";
 import { loadSpecs, syncPipelines } from "../run/sync.ts";
@@ -14,13 +16,43 @@ import { versionHash } from "../run/version.ts";
 import { bool, int } from "./args.ts";
 import type { Command } from "./command.ts";
 import { pipelineJson } from "./json.ts";
-import { printFields, printJson, printTable, short } from "./output.ts";
+import { printFields, printJson, printTable, short, type Out } from "./output.ts";
 
 export async function requirePipeline(app: App, name: string): Promise<PipelineRow> {
   const p = await getPipeline(app.db, name);
   if (p) return p;
   const close = suggest(name, (await listPipelines(app.db)).map((x) => x.name));
   throw notFound(`pipeline "${name}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
+}
+
+/** A plan this big asks for a GC before its output is written (as planJob does between its phases). */
+const BIG_PLAN = 20_000;
+
+/** What a run of `spec` would do now, as the runner would plan it (from the pipeline's row, if it has one). */
+async function planItemsOf(app: App, spec: PipelineSpec): Promise<PlanItem[]> {
+  const row = await getPipeline(app.db, spec.name);
+  const pseudo: PipelineRow = {
+    name: spec.name, specFile: spec.file, spec, version: row?.version ?? 1, versionHash: versionHash(spec, (s) => app.rt.sha256(s)),
+    reprocessNonce: row?.reprocessNonce ?? 0, paused: row?.paused ?? false, active: true, forceDue: false, created: "", updated: "",
+  };
+  return (await planJob(app, pseudo, { reprocess: false, reasons: true })).items;
+}
+
+/**
+ * One pipeline's entry of `plan -o json` (SPEC §2.3), written a thousand items
+ * at a time: a 100k-datum plan as one string would double the peak memory.
+ */
+function writePlanJson(out: Out, first: boolean, pipeline: string, datums: Record<string, number>, items: PlanItem[]): void {
+  out.write(`${first ? "" : ","}\n  ${JSON.stringify({ pipeline, datums }).slice(0, -1)}, "items": [`);
+  for (let k = 0; k < items.length; k += 1000) {
+    let text = "";
+    for (let j = k; j < Math.min(k + 1000, items.length); j++) {
+      const { id, action, reason, paths } = items[j]!;
+      text += `${j ? "," : ""}\n    ${JSON.stringify({ id, action, reason, paths })}`;
+    }
+    out.write(text);
+  }
+  out.write("\n  ]}");
 }
 
 export const pipelineCommands: Command[] = [
@@ -39,47 +71,32 @@ export const pipelineCommands: Command[] = [
     flags: {}, mode: "read",
     async run(app, p) {
       const { specs } = await loadSpecs(app);
-      const names = p.args.length ? p.args : specs.map((s) => s.name);
-      const out = [];
-      for (const name of names) {
+      // Every name is checked before anything is printed; then one pipeline is planned and printed at a time.
+      const picked = (p.args.length ? p.args : specs.map((s) => s.name)).map((name) => {
         const spec = specs.find((s) => s.name === name);
-        if (!spec) {
-          const close = suggest(name, specs.map((s) => s.name));
-          throw notFound(`pipeline "${name}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
-        }
+        if (spec) return spec;
+        const close = suggest(name, specs.map((s) => s.name));
+        throw notFound(`pipeline "${name}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
+      });
+      if (app.out.json) app.out.write("[");
+      let printed = 0;
+      for (const spec of picked) {
         if (spec.spout) continue;
-        const row = await getPipeline(app.db, name);
-        const pseudo: PipelineRow = {
-          name, specFile: spec.file, spec, version: row?.version ?? 1, versionHash: versionHash(spec, (s) => app.rt.sha256(s)),
-          reprocessNonce: row?.reprocessNonce ?? 0, paused: row?.paused ?? false, active: true, forceDue: false, created: "", updated: "",
-        };
-        const plan = await planJob(app, pseudo, { reprocess: false, reasons: true });
-        const n = (a: string) => plan.items.filter((i) => i.action === a).length;
-        out.push({
-          pipeline: name,
-          datums: { total: plan.items.length - n("remove"), process: n("process"), skip: n("skip"), remove: n("remove") },
-          items: plan.items.map((i) => ({ id: i.id, action: i.action, reason: i.reason, paths: i.paths })),
-        });
-      }
-      if (app.out.json) {
-        // Written item by item: a 100k-datum plan as one JSON string would double the peak memory.
-        app.out.write("[");
-        out.forEach((p, i) => {
-          const head = JSON.stringify({ pipeline: p.pipeline, datums: p.datums });
-          app.out.write(`${i ? "," : ""}\n  ${head.slice(0, -1)}, "items": [`);
-          for (let k = 0; k < p.items.length; k += 1000) {
-            const chunk = p.items.slice(k, k + 1000).map((it) => `\n    ${JSON.stringify(it)}`).join(",");
-            app.out.write((k ? "," : "") + chunk);
-          }
-          app.out.write("\n  ]}");
-        });
-        app.out.write("\n]\n");
-      } else {
-        for (const p of out) {
-          app.out.write(`${p.pipeline}: ${p.datums.process} to process, ${p.datums.skip} to skip, ${p.datums.remove} to remove\n`);
-          printTable(app.out, ["DATUM", "ACTION", "REASON", "PATHS"], p.items.filter((i) => i.action !== "skip").map((i) => [short(i.id), i.action, i.reason, i.paths.join(" ")]));
+        const items = await planItemsOf(app, spec);
+        const n = { process: 0, skip: 0, remove: 0 };
+        for (const i of items) n[i.action]++;
+        const datums = { total: items.length - n.remove, ...n };
+        if (app.out.json) {
+          // The plan's leftovers are garbage by now: collect them before the output adds its own.
+          if (items.length >= BIG_PLAN) app.rt.gc();
+          writePlanJson(app.out, printed === 0, spec.name, datums, items);
+        } else {
+          app.out.write(`${spec.name}: ${n.process} to process, ${n.skip} to skip, ${n.remove} to remove\n`);
+          printTable(app.out, ["DATUM", "ACTION", "REASON", "PATHS"], items.filter((i) => i.action !== "skip").map((i) => [short(i.id), i.action, i.reason, i.paths.join(" ")]));
         }
+        printed++;
       }
+      if (app.out.json) app.out.write("\n]\n");
       return 0;
     },
   },

@@ -35,42 +35,53 @@ export function cronAsPfs(input: CronInput): PfsInput {
   return { kind: "pfs", name: input.name, repo: input.repo, glob: "/*", branch: "master", outerJoin: false, emptyFiles: false, reference: false };
 }
 
-/** Each datum's inputs, unsorted. */
-function slices(input: Input, listings: ListingSource): DatumInput[][] {
+/**
+ * Each datum's inputs, unsorted, one at a time: a pfs input's (or a union's)
+ * datums are made as they are planned, never all held as lists first (100k
+ * files: one list of glob matches instead of three more of 100k items each).
+ * cross, join and group need their members' lists whole.
+ */
+function* slices(input: Input, listings: ListingSource): Generator<DatumInput[]> {
   switch (input.kind) {
-    case "pfs":
-      return matches(input, listings).map((m) => [m.input]);
+    case "pfs": {
+      const listing = listings(input);
+      if (!listing) return;
+      for (const { entry } of globEntries(listing.entries, input.glob)) yield [datumInput(input, listing.commit, entry)];
+      return;
+    }
     case "cron":
-      return slices(cronAsPfs(input), listings);
+      return yield* slices(cronAsPfs(input), listings);
     case "cross":
-      return crossLists(input.inputs.map((i) => slices(i, listings))).map((parts) => parts.flat());
+      return yield* crossLists(input.inputs.map((i) => [...slices(i, listings)])).map((parts) => parts.flat());
     case "union":
-      return input.inputs.flatMap((i) => slices(i, listings));
+      for (const i of input.inputs) yield* slices(i, listings);
+      return;
     case "join":
-      return joinSlices(input.inputs.map((i) => keyed(i, "join", listings)));
+      return yield* joinSlices(input.inputs.map((i) => keyed(i, "join", listings)));
     case "group":
-      return groupSlices(input.inputs.map((i) => keyed(i, "group", listings)));
+      return yield* groupSlices(input.inputs.map((i) => keyed(i, "group", listings)));
   }
+}
+
+function datumInput(input: PfsInput, commit: string, entry: Entry): DatumInput {
+  return {
+    name: input.name,
+    repo: input.repo,
+    branch: input.branch,
+    commit,
+    path: entry.path,
+    type: entry.type,
+    hash: entry.hash,
+    size: entry.size,
+    reference: input.reference,
+    emptyFiles: input.emptyFiles,
+  };
 }
 
 function matches(input: PfsInput, listings: ListingSource): { input: DatumInput; captures: string[] }[] {
   const listing = listings(input);
   if (!listing) return [];
-  return globEntries(listing.entries, input.glob).map(({ entry, captures }) => ({
-    captures,
-    input: {
-      name: input.name,
-      repo: input.repo,
-      branch: input.branch,
-      commit: listing.commit,
-      path: entry.path,
-      type: entry.type,
-      hash: entry.hash,
-      size: entry.size,
-      reference: input.reference,
-      emptyFiles: input.emptyFiles,
-    },
-  }));
+  return globEntries(listing.entries, input.glob).map(({ entry, captures }) => ({ captures, input: datumInput(input, listing.commit, entry) }));
 }
 
 function keyed(input: Input, kind: "join" | "group", listings: ListingSource): KeyedMember {
