@@ -67,4 +67,10 @@ export const migrations: string[] = [
     PRIMARY KEY (root, bucket)) WITHOUT ROWID;
   CREATE TABLE stat_targets (root TEXT PRIMARY KEY, target TEXT NOT NULL, tree TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // 4: the next commit's and job's sequence number is MAX(seq) + 1: an index each, so
+  // that is one lookup, not a scan of every commit or job ever made.
+  `
+  CREATE INDEX commits_by_seq ON commits (seq);
+  CREATE INDEX jobs_by_seq ON jobs (seq);
+  `,
 ];
