@@ -13,6 +13,7 @@ export class TreeStore implements NodeLoader {
   shape: TreeShape = DEFAULT_SHAPE;
   #db: Db;
   #cache = new Map<string, DirNode>();
+  #cachedEntries = 0;
 
   constructor(db: Db) {
     this.#db = db;
@@ -51,9 +52,15 @@ export class TreeStore implements NodeLoader {
     return findEntry(this, await this.node(hash), name);
   }
 
+  /** Directory entries held by the cached nodes: how big the listings read since the last drop were. */
+  get cachedEntries(): number {
+    return this.#cachedEntries;
+  }
+
   /** Forgets cached nodes (after a big listing, to bound memory). */
   dropCache(): void {
     this.#cache.clear();
+    this.#cachedEntries = 0;
   }
 
   /** Saves new nodes inside the caller's transaction (idempotent). */
@@ -69,8 +76,10 @@ export class TreeStore implements NodeLoader {
   }
 
   #remember(hash: string, n: DirNode): DirNode {
-    if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+    if (this.#cache.has(hash)) return n;
+    if (this.#cache.size >= CACHE_MAX) this.dropCache();
     this.#cache.set(hash, n);
+    if (n.kind === "list") this.#cachedEntries += n.entries.length;
     return n;
   }
 }

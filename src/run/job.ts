@@ -71,7 +71,14 @@ export async function planJob(app: App, p: PipelineRow, opts: { reprocess: boole
   const sha256 = (s: string) => app.rt.sha256(s);
   const hs = await heads(app.repos, p.spec.input);
   const salt = saltFor(app, p);
-  const datums = planDatums(p.spec.input!, await loadListings(app.repos, hs), sha256).map((datum) => ({ datum, hash: datumHash(datum, salt, sha256) }));
+  const listings = await loadListings(app.repos, hs);
+  if (app.repos.trees.cachedEntries >= BIG_PLAN) {
+    // Reading a big listing leaves garbage (node bodies, a sharded folder's buckets, sort
+    // buffers) and a cache of its nodes: collect them before the planner allocates on top.
+    app.repos.trees.dropCache();
+    app.rt.gc();
+  }
+  const datums = planDatums(p.spec.input!, listings, sha256).map((datum) => ({ datum, hash: datumHash(datum, salt, sha256) }));
   if (datums.length >= BIG_PLAN) {
     // The listings (and the tree nodes behind them) are garbage now: collect before the next
     // phase so a 100k-datum plan's peak memory is not the sum of every phase's.
