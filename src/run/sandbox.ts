@@ -22,6 +22,19 @@ export interface RootEntry {
 
 const SKIP = new Set(["proc", "dev", "tmp", "pfs"]);
 
+/** The host's top-level folders read-only (symlinks as symlinks), fresh /dev and /proc, a private /tmp with `keep` bound back. */
+function hostView(root: RootEntry[], keep: string[]): string[] {
+  const a: string[] = [];
+  for (const e of root) {
+    if (SKIP.has(e.name)) continue;
+    if (e.link !== undefined) a.push("--symlink", e.link, `/${e.name}`);
+    else a.push("--ro-bind", `/${e.name}`, `/${e.name}`);
+  }
+  a.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
+  for (const k of keep) a.push("--ro-bind", k, k);
+  return a;
+}
+
 export function bwrapArgv(opts: {
   root: RootEntry[];
   inputs: Bind[];
@@ -32,14 +45,7 @@ export function bwrapArgv(opts: {
   argv: string[];
 }): string[] {
   // A PID namespace (its init dies with the transform) but no IPC/UTS ones: not needed, and not free.
-  const a = ["bwrap", "--die-with-parent", "--unshare-pid"];
-  for (const e of opts.root) {
-    if (SKIP.has(e.name)) continue;
-    if (e.link !== undefined) a.push("--symlink", e.link, `/${e.name}`);
-    else a.push("--ro-bind", `/${e.name}`, `/${e.name}`);
-  }
-  a.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
-  for (const k of opts.keep) a.push("--ro-bind", k, k);
+  const a = ["bwrap", "--die-with-parent", "--unshare-pid", ...hostView(opts.root, opts.keep)];
   a.push("--dir", "/pfs");
   for (const b of opts.inputs) a.push("--ro-bind", b.src, b.dest);
   a.push("--bind", opts.outDir, "/pfs/out", "--chdir", opts.cwd, "--", ...opts.argv);
@@ -65,14 +71,7 @@ export const CHANNEL = "/.calf";
  * datum's processes but neither the runner nor bwrap.
  */
 export function boxArgv(opts: { root: RootEntry[]; keep: string[]; pfsDir: string; outDir: string; channelDir: string }): string[] {
-  const a = ["bwrap", "--die-with-parent", "--unshare-pid", "--as-pid-1", "--new-session"];
-  for (const e of opts.root) {
-    if (SKIP.has(e.name)) continue;
-    if (e.link !== undefined) a.push("--symlink", e.link, `/${e.name}`);
-    else a.push("--ro-bind", `/${e.name}`, `/${e.name}`);
-  }
-  a.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
-  for (const k of opts.keep) a.push("--ro-bind", k, k);
+  const a = ["bwrap", "--die-with-parent", "--unshare-pid", "--as-pid-1", "--new-session", ...hostView(opts.root, opts.keep)];
   a.push("--ro-bind", opts.pfsDir, "/pfs", "--bind", opts.outDir, "/pfs/out", "--bind", opts.channelDir, CHANNEL);
   // The runner starts with an empty environment: each job script sets exactly its own.
   a.push("--clearenv", "--chdir", "/", "--", "/bin/sh", "-c", runnerScript(opts.keep));
