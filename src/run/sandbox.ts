@@ -35,6 +35,7 @@ function hostView(root: RootEntry[], keep: string[]): string[] {
   return a;
 }
 
+/** bwrap argv of a per-run sandbox (a spout process): inputs as read-only binds of the objects. */
 export function bwrapArgv(opts: {
   root: RootEntry[];
   inputs: Bind[];
