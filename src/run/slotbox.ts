@@ -44,7 +44,8 @@ export class SlotBox {
 
   /** Runs one attempt; throws when the sandbox itself failed (its stderr says why). */
   async run(a: Attempt): Promise<SpawnResult> {
-    if (!a.cwd.startsWith("/pfs/") && !fs.statSync(a.cwd, { throwIfNoEntry: false })?.isDirectory()) {
+    const inPfs = a.cwd === "/pfs" || a.cwd.startsWith("/pfs/"); // exists only inside the sandbox
+    if (!inPfs && !fs.statSync(a.cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`working directory "${a.cwd}" does not exist`);
     }
     fs.writeFileSync(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env: a.env, cwd: a.cwd, stdin: a.stdin !== undefined }));

@@ -111,6 +111,13 @@ describe.skipIf(!bwrapWorks)("SlotBox", () => {
     await expect(attempt("true", { cwd: "/calf-no-such-dir" })).rejects.toThrow('working directory "/calf-no-such-dir" does not exist');
   });
 
+  test("SlotBox runs in a working directory under /pfs, which only the sandbox has", async () => {
+    await newBox();
+    fs.mkdirSync(path.join(box.pfsDir, "in"));
+    expect((await attempt("pwd", { cwd: "/pfs" })).log).toBe("/pfs\n");
+    expect((await attempt("pwd", { cwd: "/pfs/in" })).log).toBe("/pfs/in\n");
+  });
+
   test("SlotBox exits 127 with sh's message when the command is not found", async () => {
     await newBox();
     const r = await box.run({ argv: ["calf-no-such-command"], env: ENV, cwd: "/", signal: new AbortController().signal });
