@@ -1,7 +1,8 @@
 // Runs one datum: up to `datum_tries` attempts of the transform, each with a
 // fresh /pfs/out, in its slot's sandbox (slotbox.ts) or, without bwrap, in its
-// own process group with /pfs rewritten; then err_cmd after the last failure. Returns the outputs of the successful
-// attempt; nothing of a failed attempt is kept.
+// own process group with /pfs rewritten; then err_cmd after the last failure.
+// Returns the outputs of the successful attempt; nothing of a failed attempt
+// is kept.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Runtime, SpawnResult } from "../../runtime/types.ts";
