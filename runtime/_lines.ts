@@ -1,5 +1,8 @@
 // Line framing for spawnLines(): bytes from a child's stdout in, whole lines
-// out, one waiting reader at a time. Shared by both adapters. Private to runtime/.
+// out, one waiting reader at a time; and the LineChild built around it. Shared
+// by both adapters. Private to runtime/.
+import { superviseGroup } from "./_group.ts";
+import type { LineChild } from "./types.ts";
 
 export class LineQueue {
   #text = "";
@@ -50,4 +53,37 @@ export class LineQueue {
     this.#waiting = null;
     resolve(line);
   }
+}
+
+/**
+ * The LineChild both adapters return: `write`/`close` reach the child's stdin
+ * (writes after end() or after the child exited are dropped: receive() says
+ * null), `lines` is fed from its stdout.
+ */
+export function lineChild(
+  pid: number,
+  exited: Promise<{ exitCode: number | null; signal: string | null }>,
+  lines: LineQueue,
+  stdin: { write(text: string): void; close(): void },
+): LineChild {
+  let open = true;
+  const end = () => {
+    if (!open) return;
+    open = false;
+    try {
+      stdin.close();
+    } catch { /* already gone */ }
+  };
+  void exited.then(end);
+  return {
+    ...superviseGroup(pid, exited, {}),
+    send(line) {
+      if (!open) return;
+      try {
+        stdin.write(`${line}\n`);
+      } catch { /* the child is gone: receive() says so with null */ }
+    },
+    receive: () => lines.next(),
+    end,
+  };
 }

@@ -6,7 +6,7 @@ import { closeSync, constants, ftruncateSync, openSync, writeSync } from "node:f
 import process from "node:process";
 import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
 import { cString, dlopenLibc, errnoError, EWOULDBLOCK, F_SETPIPE_SZ, LOCK_EX, LOCK_NB, LOCK_UN } from "./_libc.ts";
-import { LineQueue } from "./_lines.ts";
+import { lineChild, LineQueue } from "./_lines.ts";
 import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
 
 const SYMBOLS = {
@@ -84,27 +84,13 @@ function spawnLines(opts: LinesOptions): LineChild {
     const signal = proc.signalCode === null ? null : String(proc.signalCode);
     return { exitCode: signal ? null : proc.exitCode, signal };
   });
-  let open = true;
-  const end = () => {
-    if (!open) return;
-    open = false;
-    try {
-      void proc.stdin.end();
-    } catch { /* already gone */ }
-  };
-  void exited.then(end);
-  return {
-    ...superviseGroup(proc.pid, exited, {}),
-    send(line) {
-      if (!open) return;
-      try {
-        proc.stdin.write(`${line}\n`);
-        void proc.stdin.flush();
-      } catch { /* the child is gone: receive() says so with null */ }
+  return lineChild(proc.pid, exited, lines, {
+    write(text) {
+      proc.stdin.write(text);
+      void proc.stdin.flush();
     },
-    receive: () => lines.next(),
-    end,
-  };
+    close: () => void proc.stdin.end(),
+  });
 }
 
 function tryLock(path: string): FileLock | null {

@@ -9,7 +9,7 @@ import process from "node:process";
 import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
 import { cString, dlopenLibc, errnoError, F_SETPIPE_SZ } from "./_libc.ts";
 import type { DenoApi } from "./_deno_api.ts";
-import { LineQueue } from "./_lines.ts";
+import { lineChild, LineQueue } from "./_lines.ts";
 import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
 
 declare const Deno: DenoApi;
@@ -85,21 +85,7 @@ function spawnLines(opts: LinesOptions): LineChild {
   const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) =>
     child.once("exit", (exitCode, signal) => resolve({ exitCode, signal }))
   );
-  let open = true;
-  const end = () => {
-    if (!open) return;
-    open = false;
-    child.stdin!.end();
-  };
-  void exited.then(end);
-  return {
-    ...superviseGroup(child.pid, exited, {}),
-    send(line) {
-      if (open) child.stdin!.write(`${line}\n`);
-    },
-    receive: () => lines.next(),
-    end,
-  };
+  return lineChild(child.pid, exited, lines, { write: (text) => void child.stdin!.write(text), close: () => void child.stdin!.end() });
 }
 
 function tryLock(path: string): FileLock | null {
