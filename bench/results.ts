@@ -56,7 +56,10 @@ export class Results {
    * Adds a ratio target `a / b <= limit` (or `>=` with atLeast), judged on the
    * medians of two figures from this run of the suite.
    */
-  ratioTarget(name: string, a: Figure | undefined, b: Figure | undefined, limit: number, atLeast = false, judged = true): void {
+  ratioTarget(
+    name: string, a: Figure | undefined, b: Figure | undefined, limit: number,
+    { atLeast = false, judged = true }: { atLeast?: boolean; judged?: boolean } = {},
+  ): void {
     const va = Results.value(a);
     const vb = Results.value(b);
     const goal = `${atLeast ? "≥" : "≤"} ${limit}×${judged ? "" : " (judged at N = 10k; reported here)"}`;

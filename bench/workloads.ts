@@ -183,8 +183,8 @@ function record(ctx: Context, n: number, s: Samples, snakeSkip: string | null, c
 
   // Issue 4 sets these targets at N = 10k; smaller N are reported (start-up dominates them) unless --quick.
   const judged = n >= 10_000 || ctx.quick;
-  r.ratioTarget(`cold, N=${fmtN(n)}: calf (put + run) / xargs -P2`, calfCold, xargs, 1.5, false, judged);
-  r.ratioTarget(`no-op rerun, N=${fmtN(n)}: calf run --once / make no-op`, calfNoop, makeNoop, 1.0, false, judged);
-  r.ratioTarget(`one change, N=${fmtN(n)}: calf (put --overwrite + run) / make`, calfChange, makeChange, 1.0, false, judged);
+  r.ratioTarget(`cold, N=${fmtN(n)}: calf (put + run) / xargs -P2`, calfCold, xargs, 1.5, { judged });
+  r.ratioTarget(`no-op rerun, N=${fmtN(n)}: calf run --once / make no-op`, calfNoop, makeNoop, 1.0, { judged });
+  r.ratioTarget(`one change, N=${fmtN(n)}: calf (put --overwrite + run) / make`, calfChange, makeChange, 1.0, { judged });
   if (coldRounds < planned) r.notes.push(`N = ${fmtN(n)}: cold ran ${coldRounds} of ${planned} rounds (time budget)`);
 }
