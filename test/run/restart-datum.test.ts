@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { putText } from "../helpers/repo.ts";
 import { counts, outputOf, runAll, usePipelineApps, useSandboxMode } from "../helpers/run.ts";
 import { forgetDatum, listDatums } from "../../src/db/queries/jobs.ts";
@@ -7,8 +8,8 @@ import { setForceDue } from "../../src/db/queries/pipelines.ts";
 
 useSandboxMode("none");
 const { setup } = usePipelineApps();
-const EXT = `/tmp/rev/ext-${process.pid}`;
-const SPEC = `pipeline: {name: cp}
+/** The transform reads its "version" from EXT, a file in the test's own folder. */
+const spec = (EXT: string) => `pipeline: {name: cp}
 transform:
   cmd: [sh]
   stdin:
@@ -18,7 +19,9 @@ datum_tries: 1
 `;
 
 test("runJob() after restart datum and a failed job reprocesses the restarted datum and keeps its output", async () => {
-  const t = await setup({ cp: SPEC });
+  const t = await setup({});
+  const EXT = path.join(t.dir, "ext");
+  t.spec("cp", spec(EXT));
   fs.writeFileSync(EXT, "v1\n");
   await putText(t.app.repos, "data", "/a", "1\n");
   await putText(t.app.repos, "data", "/b", "2\n");
@@ -30,10 +33,13 @@ test("runJob() after restart datum and a failed job reprocesses the restarted da
   await setForceDue(t.app.db, "cp", true);
   fs.writeFileSync(EXT, "fail\n");
   const r1 = await runAll(t);
+  expect(r1.jobs.map((j) => j.state)).toEqual(["failure"]);
   fs.writeFileSync(EXT, "v2\n");
   await putText(t.app.repos, "data", "/c", "3\n");
   const r2 = await runAll(t);
+  expect(r2.jobs.map((j) => j.state)).toEqual(["success"]);
   const d2 = await listDatums(t.app.db, r2.jobs[0]!.id);
+  expect(d2.find((d) => d.id === a.id)?.state).toBe("success");
   const out = await outputOf(t, "cp");
   expect(out["/all"]).toContain("a ");
 });
