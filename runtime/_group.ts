@@ -2,7 +2,7 @@
 // group -> SIGKILL after a grace period, and a final SIGKILL of the group once the
 // leader exits so no descendant outlives its job. Uses only node:process (kill(2)
 // with a negative pid signals the group; see kill(2)). Private to runtime/.
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import process from "node:process";
 import { systemError } from "./_libc.ts";
 import type { Child, SpawnResult } from "./types.ts";
@@ -18,6 +18,40 @@ export function killGroup(pgid: number, signal: Sig): void {
   }
 }
 
+/** Children this process started through the runtime and has not yet seen exit. */
+const spawned = new Set<number>();
+
+/**
+ * This process's children that the runtime did not start: descendants of
+ * transforms adopted after their parents died (we are a child subreaper).
+ * Read from /proc/self/task/<tid>/children (a child is listed under the thread that forked it).
+ */
+export function adoptedChildren(): { pid: number; zombie: boolean }[] {
+  const out: { pid: number; zombie: boolean }[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    let list = "";
+    try {
+      list = readFileSync(`/proc/self/task/${tid}/children`, "utf8");
+    } catch { /* the thread ended */ }
+    for (const w of list.split(" ")) {
+      const pid = Number(w);
+      if (!w || spawned.has(pid)) continue;
+      let zombie = false;
+      try {
+        zombie = /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch { /* gone meanwhile */ }
+      out.push({ pid, zombie });
+    }
+  }
+  return out;
+}
+
 /**
  * Wrap a started group leader. `exited` settles with the leader's own exit status;
  * the returned `done` settles after the group has been SIGKILLed.
@@ -27,6 +61,7 @@ export function superviseGroup(
   exited: Promise<{ exitCode: number | null; signal: string | null }>,
   opts: { timeoutMs?: number; killGraceMs?: number },
 ): Child {
+  spawned.add(pid);
   let timedOut = false;
   let finished = false;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -37,6 +72,7 @@ export function superviseGroup(
   }, opts.timeoutMs);
 
   const done = exited.then(({ exitCode, signal }): SpawnResult => {
+    spawned.delete(pid);
     clearTimeout(timeoutTimer);
     clearTimeout(graceTimer);
     // The leader is gone but e.g. `sleep 30 &` may still run in its group. Best

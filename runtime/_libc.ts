@@ -19,6 +19,10 @@ const ERRNO_NAMES: Record<number, string> = {
 };
 export const EWOULDBLOCK = 11;
 
+/** prctl(2) option (<linux/prctl.h>) and waitpid(2) flag (<sys/wait.h>). */
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const WNOHANG = 1;
+
 /** fcntl(2) command that resizes a pipe's buffer (<linux/fcntl.h>: F_LINUX_SPECIFIC_BASE + 7). */
 export const F_SETPIPE_SZ = 1031;
 

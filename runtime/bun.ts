@@ -4,8 +4,8 @@
 import { CString, dlopen, read } from "bun:ffi";
 import { closeSync, constants, ftruncateSync, openSync, writeSync } from "node:fs";
 import process from "node:process";
-import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
-import { cString, dlopenLibc, errnoError, EWOULDBLOCK, F_SETPIPE_SZ, LOCK_EX, LOCK_NB, LOCK_UN } from "./_libc.ts";
+import { adoptedChildren, checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
+import { cString, dlopenLibc, errnoError, EWOULDBLOCK, F_SETPIPE_SZ, LOCK_EX, LOCK_NB, LOCK_UN, PR_SET_CHILD_SUBREAPER, WNOHANG } from "./_libc.ts";
 import { lineChild, LineQueue } from "./_lines.ts";
 import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
 
@@ -15,6 +15,9 @@ const SYMBOLS = {
   flock: { args: ["i32", "i32"], returns: "i32" },
   // Variadic in C; called with one int argument, passed in a register as if fixed (x86_64, aarch64 Linux).
   fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
+  // Variadic in C; the unused arguments are passed as zeros.
+  prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
+  waitpid: { args: ["i32", "ptr", "i32"], returns: "i32" },
   strerror: { args: ["i32"], returns: "ptr" },
   __errno_location: { args: [], returns: "ptr" },
 } as const;
@@ -34,19 +37,21 @@ function lastError(syscall: string, path: string) {
 function spawn(opts: SpawnOptions) {
   checkCwd(opts.cwd);
   const out = opts.outputFile === undefined ? "inherit" : openSync(opts.outputFile, "w");
+  // Without errorFile, one fd for stdout and stderr: one file offset, so writes interleave in order.
+  const err = opts.errorFile === undefined || out === "inherit" ? out : openSync(opts.errorFile, "w");
   let proc: ReturnType<typeof Bun.spawn>;
   try {
-    // One fd for stdout and stderr: one file offset, so writes interleave in order.
     proc = Bun.spawn({
       cmd: opts.argv, cwd: opts.cwd, env: opts.env, detached: true,
       stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin),
-      stdout: out, stderr: out,
+      stdout: out, stderr: err,
     });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw code ? startError(opts.argv[0], code) : err;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw code ? startError(opts.argv[0], code) : e;
   } finally {
     if (typeof out === "number") closeSync(out);
+    if (typeof err === "number" && err !== out) closeSync(err);
   }
   // Bun.spawn's own kill/timeout reach only the leader: _group.ts signals the group.
   const exited = proc.exited.then(() => {
@@ -135,6 +140,9 @@ export const bunRuntime: Runtime = {
     if (size < 0) throw lastError("fcntl", `fd ${fd}`);
     return size;
   },
+  becomeSubreaper: () => lib().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0,
+  adoptedChildren,
+  reap: (pid) => lib().waitpid(pid, null, WNOHANG) === pid,
   onSignal(signal, handler) {
     process.on(signal, handler);
     return () => void process.off(signal, handler);

@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { accessSync, closeSync, constants, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
-import { cString, dlopenLibc, errnoError, F_SETPIPE_SZ } from "./_libc.ts";
+import { adoptedChildren, checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
+import { cString, dlopenLibc, errnoError, F_SETPIPE_SZ, PR_SET_CHILD_SUBREAPER, WNOHANG } from "./_libc.ts";
 import type { DenoApi } from "./_deno_api.ts";
 import { lineChild, LineQueue } from "./_lines.ts";
 import type { FileLock, LineChild, LinesOptions, Runtime, SpawnOptions } from "./types.ts";
@@ -19,6 +19,9 @@ const SYMBOLS = {
   syncfs: { parameters: ["i32"], result: "i32" },
   // Variadic in C; called with one int argument, passed in a register as if fixed (x86_64, aarch64 Linux).
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // Variadic in C; the unused arguments are passed as zeros.
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  waitpid: { parameters: ["i32", "pointer", "i32"], result: "i32" },
   strerror: { parameters: ["i32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
@@ -45,13 +48,15 @@ function startErrorCode(argv0: string, PATH: string): string {
 function spawn(opts: SpawnOptions) {
   checkCwd(opts.cwd);
   const out = opts.outputFile === undefined ? "inherit" : openSync(opts.outputFile, "w");
+  // Without errorFile, one fd for stdout and stderr: one file offset, so writes interleave in order.
+  const err = opts.errorFile === undefined || out === "inherit" ? out : openSync(opts.errorFile, "w");
   const [argv0, ...rest] = opts.argv;
   const child = nodeSpawn(argv0, rest, {
     cwd: opts.cwd, env: opts.env, detached: true,
-    // One fd for stdout and stderr: one file offset, so writes interleave in order.
-    stdio: [opts.stdin === undefined ? "ignore" : "pipe", out, out],
+    stdio: [opts.stdin === undefined ? "ignore" : "pipe", out, err],
   });
   if (typeof out === "number") closeSync(out);
+  if (typeof err === "number" && err !== out) closeSync(err);
   // A failed start is thrown below; a later "error" (a failed kill) must not crash calf.
   child.on("error", () => {});
   if (child.pid === undefined) {
@@ -138,6 +143,9 @@ export const denoRuntime: Runtime = {
     }
     return size;
   },
+  becomeSubreaper: () => lib().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0,
+  adoptedChildren,
+  reap: (pid) => lib().waitpid(pid, null, WNOHANG) === pid,
   onSignal(signal, handler) {
     Deno.addSignalListener(signal, handler);
     return () => Deno.removeSignalListener(signal, handler);

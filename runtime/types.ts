@@ -10,8 +10,10 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** Bytes fed to the child's stdin, then closed. Absent: stdin is /dev/null. */
   stdin?: string;
-  /** stdout and stderr both go to this file (created/truncated). Absent: inherited. */
+  /** stdout and stderr both go to this file (created/truncated; a FIFO is opened for writing). Absent: inherited. */
   outputFile?: string;
+  /** With outputFile: stderr goes here instead (stdout alone to outputFile). */
+  errorFile?: string;
   /** Send SIGTERM to the whole process group after this long, SIGKILL after `killGraceMs`. */
   timeoutMs?: number;
   killGraceMs?: number;
@@ -103,6 +105,17 @@ export interface Runtime {
    * what the pipe holds. A spout's FIFO asks for 1 MiB: 16× fewer reads than 64 KiB.
    */
   setPipeSize(fd: number, bytes: number): number;
+  /**
+   * prctl(PR_SET_CHILD_SUBREAPER): from now on, a descendant whose parent dies
+   * (a transform's `setsid daemon &`) becomes this process's child instead of
+   * init's, so it can be found and killed (adoptedChildren). False where the
+   * kernel refuses.
+   */
+  becomeSubreaper(): boolean;
+  /** Children this process did not spawn through the runtime (adopted orphans), and whether each is a zombie. */
+  adoptedChildren(): { pid: number; zombie: boolean }[];
+  /** waitpid(pid, WNOHANG) for an adopted child (never one spawned through the runtime): true when it was reaped. */
+  reap(pid: number): boolean;
   /** Subscribe to SIGINT/SIGTERM/SIGHUP; returns an unsubscribe function. */
   onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
   /**

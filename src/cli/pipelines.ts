@@ -10,6 +10,7 @@ import type { PipelineSpec } from "../spec/types.ts";
 import { planJob } from "../run/job.ts";
 import type { PlanItem } from "../run/plan.ts";
 import { makeProgress } from "../run/progress.ts";
+import { everyone, killOrphans } from "../run/orphans.ts";
 import { runForever, runOnce } from "../run/scheduler.ts";
 import { loadSpecs, syncPipelines } from "../run/sync.ts";
 import { versionHash } from "../run/version.ts";
@@ -107,17 +108,21 @@ export const pipelineCommands: Command[] = [
     async run(app, p) {
       const progress = makeProgress((s) => process.stderr.write(s), !!process.stderr.isTTY, app.out.quiet);
       const base = { names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), progress };
-      if (!bool(p.flags, "once")) {
-        const stop = new AbortController();
-        const off = [app.rt.onSignal("SIGINT", () => stop.abort()), app.rt.onSignal("SIGTERM", () => stop.abort())];
-        app.out.info("calf run: watching for new commits and spec changes (Ctrl-C to stop)");
-        await runForever(app, { ...base, signal: stop.signal, onError: (err) => app.out.info(`calf: ${(err as Error).message}`) });
-        off.forEach((f) => f());
-        return 0;
+      try {
+        if (!bool(p.flags, "once")) {
+          const stop = new AbortController();
+          const off = [app.rt.onSignal("SIGINT", () => stop.abort()), app.rt.onSignal("SIGTERM", () => stop.abort())];
+          app.out.info("calf run: watching for new commits and spec changes (Ctrl-C to stop)");
+          await runForever(app, { ...base, signal: stop.signal, onError: (err) => app.out.info(`calf: ${(err as Error).message}`) });
+          off.forEach((f) => f());
+          return 0;
+        }
+        const res = await runOnce(app, base);
+        if (!res.jobs.length) app.out.info("nothing to do: every pipeline is up to date");
+        return res.failed ? 1 : 0;
+      } finally {
+        await killOrphans(app.rt, everyone); // nothing a transform started outlives the runner
       }
-      const res = await runOnce(app, base);
-      if (!res.jobs.length) app.out.info("nothing to do: every pipeline is up to date");
-      return res.failed ? 1 : 0;
     },
   },
   {

@@ -11,11 +11,13 @@ import type { NodeLoader } from "../repo/tree.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import type { ObjectStore } from "../store/objects.ts";
 import { transformEnv } from "./env.ts";
-import { cleanUp, keepTopLevel, materialize, type Materialized } from "./materialize.ts";
-import { collectOutputs, OutputError, type OutputFile } from "./outputs.ts";
+import { cleanUp, keepTopLevel, materialize, materializeMode, type Materialized } from "./materialize.ts";
+import { collectOutputs, type OutputFile } from "./outputs.ts";
 import { rewritePfs } from "./rewrite.ts";
 import type { SlotBox } from "./slotbox.ts";
-import { tailOf, trimLog } from "./logs.ts";
+import { AttemptLog } from "./logs.ts";
+import type { LogTap } from "./logtap.ts";
+import { datumOwner, killOrphans } from "./orphans.ts";
 
 export interface DatumContext {
   rt: Runtime;
@@ -29,6 +31,9 @@ export interface DatumContext {
   logDir: string;
   /** The slot's sandbox; null: run unsandboxed. */
   box: SlotBox | null;
+  /** The slot's stdout/stderr FIFOs (the box's own when sandboxed). */
+  tap: LogTap;
+  now: () => Date;
   baseEnv: Record<string, string | undefined>;
   signal: AbortSignal;
 }
@@ -43,16 +48,15 @@ export interface DatumOutcome {
 
 export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOutcome> {
   const started = performance.now();
-  const { spec } = ctx;
-  const { box } = ctx;
+  const { spec, box } = ctx;
   const pfsDir = box ? box.pfsDir : path.join(ctx.scratch, "pfs");
   const outDir = path.join(pfsDir, "out");
-  const slotLog = box ? box.logFile : path.join(ctx.scratch, "log");
   if (!fs.existsSync(outDir)) fs.mkdirSync(outDir, { recursive: true });
   let created: Materialized["created"] | null = null;
-  keepTopLevel(pfsDir, new Set(datum.inputs.map((i) => i.name)));
+  const mode = materializeMode(datum.inputs, !!box);
+  keepTopLevel(pfsDir, mode === "copy" ? new Set(datum.inputs.map((i) => i.name)) : new Set());
   try {
-    const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, sandbox: !!box, link: !!box, pfsDir, scratch: ctx.scratch });
+    const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, mode, pfsDir, scratch: ctx.scratch });
     created = m.created;
     const pfsRoot = box ? "/pfs" : pfsDir;
     const env = transformEnv({
@@ -60,46 +64,51 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
       pipeline: spec.name, jobId: ctx.jobId, datumId: datum.id, outputCommit: ctx.outputCommit,
     });
     const resolve = (p: string) => m.files.get(p) ?? null;
-    // The slot's log file is truncated per attempt and kept (renamed) only when
-    // the transform wrote something: most datums print nothing.
-    const launch = async (argv: string[], stdin: string[] | undefined, keepAs: string) => {
+    const binds = mode === "binds" ? m.binds : undefined;
+    const launch = async (argv: string[], stdin: string[] | undefined, log: AttemptLog) => {
       const fix = (s: string) => (box ? s : rewritePfs(s, pfsRoot));
       const attempt = {
         argv: argv.map(fix), cwd: spec.transform.workingDir, env,
         stdin: stdin ? stdin.map(fix).join("\n") + "\n" : undefined,
         timeoutMs: spec.datumTimeoutMs ?? undefined,
       };
-      const res = box
-        ? await box.run({ ...attempt, signal: ctx.signal })
-        : await spawnAbortable(ctx, { ...attempt, outputFile: slotLog });
-      const kept = keepLog(slotLog, path.join(ctx.logDir, keepAs));
-      return { res, log: kept };
+      return box ? await box.run({ ...attempt, signal: ctx.signal, log, binds }) : await spawnAbortable(ctx, attempt, log, datum.id);
     };
     let reason = "";
     let tries = 0;
     for (let attempt = 1; attempt <= spec.datumTries && !ctx.signal.aborted; attempt++) {
       tries = attempt;
       emptyDir(outDir);
-      const { res, log } = await launch(spec.transform.cmd, spec.transform.stdin, `${datum.id}.${attempt}.log`);
-      if (ok(res, spec.transform.acceptReturnCode)) {
+      const log = new AttemptLog(path.join(ctx.logDir, `${datum.id}.${attempt}.log`), ctx.now);
+      try {
+        const res = await launch(spec.transform.cmd, spec.transform.stdin, log);
+        if (!ok(res, spec.transform.acceptReturnCode)) {
+          reason = describe(res, spec.datumTimeoutMs) + log.tail();
+          continue;
+        }
         try {
           const outputs = await collectOutputs(ctx.store, outDir, resolve, box ? undefined : pfsDir);
           if (outputs.some((o) => o.path.indexOf("/", 1) > 0)) emptyDir(outDir); // files were moved out; only subfolders can remain
           return { state: "success", outputs, tries, durationMs: performance.now() - started, reason: null };
         } catch (err) {
-          if (!(err instanceof OutputError)) throw err;
-          reason = err.message;
-          fs.appendFileSync(path.join(ctx.logDir, `${datum.id}.${attempt}.log`), `calf: ${err.message}\n`);
-          continue;
+          // A refused output (a link out of /pfs, a FIFO), or one calf could not store (disk full): the attempt failed.
+          reason = (err as Error).message;
+          log.line("calf", reason);
         }
+      } finally {
+        log.close();
       }
-      reason = describe(res, spec.datumTimeoutMs) + (log ? tailOf(log) : "");
     }
     emptyDir(outDir);
     if (ctx.signal.aborted) return { state: "failed", outputs: [], tries, durationMs: performance.now() - started, reason: "job was killed" };
     if (spec.transform.errCmd) {
-      const { res } = await launch(spec.transform.errCmd, spec.transform.errStdin, `${datum.id}.err_cmd.log`);
-      if (res.exitCode === 0) return { state: "recovered", outputs: [], tries, durationMs: performance.now() - started, reason };
+      const log = new AttemptLog(path.join(ctx.logDir, `${datum.id}.err_cmd.log`), ctx.now);
+      try {
+        const res = await launch(spec.transform.errCmd, spec.transform.errStdin, log);
+        if (res.exitCode === 0) return { state: "recovered", outputs: [], tries, durationMs: performance.now() - started, reason };
+      } finally {
+        log.close();
+      }
     }
     return { state: "failed", outputs: [], tries, durationMs: performance.now() - started, reason };
   } finally {
@@ -115,15 +124,6 @@ function emptyDir(dir: string): void {
   for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
-/** Moves a non-empty slot log to its datum's name (bounded); returns where it went, or null. */
-function keepLog(slotLog: string, dest: string): string | null {
-  const st = fs.statSync(slotLog, { throwIfNoEntry: false });
-  if (!st || st.size === 0) return null;
-  fs.renameSync(slotLog, dest);
-  trimLog(dest);
-  return dest;
-}
-
 function ok(r: SpawnResult, accept: number[]): boolean {
   return r.exitCode !== null && (r.exitCode === 0 || accept.includes(r.exitCode));
 }
@@ -134,8 +134,16 @@ function describe(r: SpawnResult, timeoutMs: number | null): string {
   return `exit ${r.exitCode}`;
 }
 
-async function spawnAbortable(ctx: DatumContext, opts: Parameters<Runtime["spawn"]>[0]): Promise<SpawnResult> {
-  const child = ctx.rt.spawn(opts);
+/** An unsandboxed attempt: its own process group, stdout and stderr into the slot's FIFOs. */
+async function spawnAbortable(ctx: DatumContext, opts: Omit<Parameters<Runtime["spawn"]>[0], "outputFile" | "errorFile">, log: AttemptLog, datumId: string): Promise<SpawnResult> {
+  ctx.tap.begin(log);
+  let child;
+  try {
+    child = ctx.rt.spawn({ ...opts, outputFile: ctx.tap.out.path, errorFile: ctx.tap.err.path });
+  } catch (err) {
+    await ctx.tap.end();
+    throw err;
+  }
   const onAbort = () => {
     child.kill("SIGTERM");
     setTimeout(() => child.kill("SIGKILL"), 2000).unref?.();
@@ -145,5 +153,8 @@ async function spawnAbortable(ctx: DatumContext, opts: Parameters<Runtime["spawn
     return await child.done;
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
+    // What left the process group (setsid) is killed too, before the output FIFOs are drained (it may hold them).
+    await killOrphans(ctx.rt, datumOwner(ctx.jobId, datumId));
+    await ctx.tap.end();
   }
 }

@@ -19,7 +19,9 @@ import { allItems, mergeIncremental, planIncremental, type IncrementalPlan, type
 import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { fingerprint, heads, inputCommits, loadListings, type LeafHead } from "./inputs.ts";
 import { planItems, type PlanItem } from "./plan.ts";
-import type { RootEntry } from "./sandbox.ts";
+import { LogTap } from "./logtap.ts";
+import { jobOwner, killOrphans } from "./orphans.ts";
+import type { SandboxPlan } from "./sandbox.ts";
 import { SlotBox } from "./slotbox.ts";
 import { saltOf } from "./version.ts";
 import { forEachLimit } from "../repo/files.ts";
@@ -38,7 +40,7 @@ export interface JobOptions {
   /** Plan and merge every datum even when an incremental job is possible (tests compare both). */
   fullPlan?: boolean;
   parallelism?: number;
-  sandbox: { root: RootEntry[]; keep: string[] } | null;
+  sandbox: SandboxPlan | null;
   progress: Progress;
   signal?: AbortSignal;
 }
@@ -131,13 +133,18 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const scratchRoot = path.join(app.settings.dataDir, "scratch", jobId);
   const logDir = path.join(app.settings.dataDir, "logs", p.name, jobId);
   fs.mkdirSync(logDir, { recursive: true });
-  // One sandbox per worker slot, started at its first datum and reused (slotbox.ts).
-  const boxes = new Map<number, SlotBox>();
-  const boxOf = (slot: number) => {
-    if (!opts.sandbox) return null;
-    let box = boxes.get(slot);
-    if (!box) boxes.set(slot, (box = new SlotBox(app.rt, opts.sandbox, path.join(scratchRoot, String(slot)))));
-    return box;
+  // One sandbox per worker slot, started at its first datum and reused (slotbox.ts), or
+  // without a sandbox the slot's stdout/stderr FIFOs alone.
+  const slots = new Map<number, { box: SlotBox | null; tap: LogTap }>();
+  const slotOf = (slot: number) => {
+    let s = slots.get(slot);
+    if (!s) {
+      const dir = path.join(scratchRoot, String(slot));
+      fs.mkdirSync(dir, { recursive: true });
+      const box = opts.sandbox ? new SlotBox(app.rt, opts.sandbox, dir) : null;
+      slots.set(slot, (s = { box, tap: box ? box.tap : new LogTap(dir, app.rt) }));
+    }
+    return s;
   };
   // Read once: process.env is a live view of the environment, slow to copy per datum.
   const baseEnv = { ...process.env };
@@ -150,7 +157,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
       try {
         outcome = await runDatum({
           rt: app.rt, store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
-          scratch: path.join(scratchRoot, String(slot)), logDir, box: boxOf(slot), baseEnv, signal: abort.signal,
+          scratch: path.join(scratchRoot, String(slot)), logDir, ...slotOf(slot), now: app.now, baseEnv, signal: abort.signal,
         }, item.datum!);
       } catch (err) {
         // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.
@@ -166,7 +173,8 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
-    await Promise.all([...boxes.values()].map((b) => b.close()));
+    await Promise.all([...slots.values()].map((s) => (s.box ? s.box.close() : s.tap.close())));
+    await killOrphans(app.rt, jobOwner(jobId));
     fs.rmSync(scratchRoot, { recursive: true, force: true });
   }
   const runMs = performance.now() - t0;

@@ -1,11 +1,92 @@
 // Datum logs on disk: one file per attempt under <data>/logs/<pipeline>/<job>/,
-// bounded (the head is cut, the tail kept), and the tail quoted in reasons.
+// one line per line the transform wrote: "<RFC 3339 time> <out|err|calf> <text>".
+// Bounded: the first LOG_MAX bytes, then the last lines behind a note of what
+// was dropped. The tail goes into a failed datum's reason.
 import * as fs from "node:fs";
 
 export const LOG_MAX = 1 << 20;
-const TAIL = 800;
+/** Lines of the end of a long log kept in memory and written when the attempt ends. */
+const KEEP_LINES = 200;
+/** Lines quoted in a failure reason. */
+const REASON_LINES = 5;
 
-/** Keeps at most LOG_MAX bytes of a log: the tail, behind a note. */
+export type Stream = "out" | "err" | "calf";
+
+export interface LogLine {
+  time: string;
+  stream: Stream;
+  text: string;
+}
+
+const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (out|err|calf) (.*)$/s;
+
+/** One stored line; a line in no known shape (a log from an older calf) reads as stdout text. */
+export function parseLogLine(raw: string): LogLine {
+  const m = LINE.exec(raw);
+  return m ? { time: m[1]!, stream: m[2] as Stream, text: m[3]! } : { time: "", stream: "out", text: raw };
+}
+
+/** The log of one attempt, written as lines arrive. The file exists only once something was written. */
+export class AttemptLog {
+  readonly file: string;
+  readonly #now: () => Date;
+  #fd: number | null = null;
+  #pending = "";
+  #bytes = 0;
+  #dropped = 0;
+  #end: string[] = [];
+  #last: string[] = [];
+
+  constructor(file: string, now: () => Date) {
+    this.file = file;
+    this.#now = now;
+  }
+
+  line(stream: Stream, text: string): void {
+    const line = `${this.#now().toISOString()} ${stream} ${text}\n`;
+    this.#last.push(text);
+    if (this.#last.length > REASON_LINES) this.#last.shift();
+    if (this.#bytes + line.length <= LOG_MAX && this.#dropped === 0) {
+      this.#write(line);
+      return;
+    }
+    this.#end.push(line);
+    if (this.#end.length > KEEP_LINES) this.#dropped += Buffer.byteLength(this.#end.shift()!);
+  }
+
+  /** ": <last lines>" for a failure reason; "" when nothing was written. */
+  tail(): string {
+    const text = this.#last.map((l) => l.trim()).filter((l) => l).join(" | ");
+    return text ? `: ${text.slice(-800)}` : "";
+  }
+
+  /** Writes what is buffered (one write per poll, not one per line). */
+  flush(): void {
+    if (!this.#pending) return;
+    this.#fd ??= fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o644);
+    fs.writeSync(this.#fd, this.#pending);
+    this.#pending = "";
+  }
+
+  /** Writes the kept end of a long log and closes the file. */
+  close(): void {
+    if (this.#end.length) {
+      if (this.#dropped) this.#write(`${this.#now().toISOString()} calf [${this.#dropped} bytes of output dropped: the log keeps the first ${LOG_MAX} bytes and the last ${KEEP_LINES} lines]\n`);
+      for (const l of this.#end.splice(0)) this.#write(l);
+    }
+    this.flush();
+    if (this.#fd !== null) fs.closeSync(this.#fd);
+    this.#fd = null;
+  }
+
+  #write(line: string): void {
+    this.#pending += line;
+    this.#bytes += Buffer.byteLength(line);
+    if (this.#pending.length >= 1 << 16) this.flush();
+  }
+}
+
+/** Keeps at most LOG_MAX bytes of a log written by a process itself (a spout's): the tail, behind a note. */
 export function trimLog(file: string): void {
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st || st.size <= LOG_MAX) return;
@@ -14,17 +95,4 @@ export function trimLog(file: string): void {
   fs.readSync(fd, buf, 0, LOG_MAX, st.size - LOG_MAX);
   fs.closeSync(fd);
   fs.writeFileSync(file, Buffer.concat([Buffer.from(`[calf: ${st.size - LOG_MAX} earlier bytes dropped]\n`), buf]));
-}
-
-/** ": <last lines>" of a log, for a failure reason; "" when empty. */
-export function tailOf(file: string): string {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  if (!st || st.size === 0) return "";
-  const n = Math.min(TAIL, st.size);
-  const fd = fs.openSync(file, "r");
-  const buf = Buffer.alloc(n);
-  fs.readSync(fd, buf, 0, n, st.size - n);
-  fs.closeSync(fd);
-  const text = buf.toString("utf8").trim().split("\n").slice(-5).join(" | ");
-  return text ? `: ${text}` : "";
 }

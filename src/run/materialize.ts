@@ -1,11 +1,9 @@
-// Puts a datum's input files where its transform will see them under /pfs.
-// In a slot sandbox: hardlinks to the stored objects in the slot's folder,
-// which the sandbox mounts read-only at /pfs (no copies; a read-only mount
-// stops even root, and link(2) across mounts fails, so nothing can reach an
-// object's inode for writing). In a per-run bwrap (spouts): read-only bind
-// mounts of the objects. Without a sandbox: copies (reflinks where the
-// filesystem can), mode 0444 — never hardlinks, so a transform running as
-// root cannot alter stored data.
+// Puts a datum's input files where its transform will see them under /pfs
+// (SPEC §4.6: never a hardlink into the store, which a transform could write
+// through). Copies (reflinks where the filesystem can), mode 0444, into the
+// slot's folder, which a slot sandbox mounts read-only at /pfs; or read-only
+// bind mounts of the objects themselves (a spout's sandbox, and a datum too
+// big to copy cheaply, which then gets a sandbox of its own).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatumInput } from "../plan/types.ts";
@@ -46,19 +44,19 @@ async function filesOf(loader: NodeLoader, inputs: DatumInput[]): Promise<FileIt
   return items;
 }
 
-/** Copies (or hardlinks, `link`) objects under `root` (objects are 0444, and a copy keeps the mode). */
-function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"], link = false): void {
+/** Copies objects under `root` (objects are 0444, and a copy keeps the mode). */
+function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"]): void {
   const made = new Set<string>();
   for (const it of items) {
     const dest = path.join(root, it.rel);
     for (let dir = path.dirname(dest); dir.length > root.length && !made.has(dir); dir = path.dirname(dir)) made.add(dir);
     const src = emptyFiles.has(it.rel.split("/")[1]!) ? empty : store.pathOf(it.hash);
     try {
-      place(src, dest, link);
+      copy(src, dest);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       fs.mkdirSync(path.dirname(dest), { recursive: true }); // first file of its folder
-      place(src, dest, link);
+      copy(src, dest);
     }
     created.files.push(dest);
   }
@@ -67,17 +65,8 @@ function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFile
   created.dirs.push(...[...made].filter((d) => !tops.has(d)).sort((a, b) => b.length - a.length));
 }
 
-/** A hardlink when asked and possible (same filesystem, link count left), else a copy. */
-function place(src: string, dest: string, link: boolean): void {
-  if (link) {
-    try {
-      fs.linkSync(src, dest);
-      return;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "EXDEV" && code !== "EMLINK" && code !== "EPERM") throw err;
-    }
-  }
+/** A reflink where the filesystem has them (btrfs, XFS), else a copy: a new inode either way. */
+function copy(src: string, dest: string): void {
   fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
 }
 
@@ -109,16 +98,16 @@ export function cleanUp(created: Materialized["created"]): void {
 }
 
 /**
- * Copies the datum's inputs under `pfsDir` (no sandbox), hardlinks them there
- * (`link`: the slot sandbox mounts pfsDir read-only), or prepares binds (a
- * per-run sandbox). `scratch` is a private folder for copies and the empty file.
+ * Copies the datum's inputs under `pfsDir` (`copy`), or prepares read-only
+ * binds of the objects (`binds`; a datum of more than MAX_FILE_BINDS files is
+ * copied under `scratch` and its top folders bound instead). `scratch` is a
+ * private folder for such copies and the empty file of `empty_files` inputs.
  */
 export async function materialize(opts: {
   store: ObjectStore;
   loader: NodeLoader;
   inputs: DatumInput[];
-  sandbox: boolean;
-  link?: boolean;
+  mode: "copy" | "binds";
   pfsDir: string;
   scratch: string;
 }): Promise<Materialized> {
@@ -128,9 +117,8 @@ export async function materialize(opts: {
   if (emptyNames.size) fs.writeFileSync(empty, "");
   const files = new Map<string, string>();
   const created: Materialized["created"] = { files: [], dirs: [] };
-  if (opts.link && !opts.sandbox) throw new Error("internal: hardlinked inputs need the slot sandbox's read-only /pfs");
-  if (!opts.sandbox || opts.link) {
-    copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created, opts.link);
+  if (opts.mode === "copy") {
+    copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created);
     for (const it of items) files.set(`/pfs${it.rel}`, path.join(opts.pfsDir, it.rel));
     return { binds: [], files, created };
   }
@@ -150,4 +138,14 @@ export async function materialize(opts: {
     files.set(`/pfs${it.rel}`, src);
   }
   return { binds, files, created };
+}
+
+/** Input bytes above which a sandboxed datum gets read-only binds (a sandbox of its own, ~5 ms) rather than copies. */
+export const BIND_ABOVE_BYTES = 16 << 20;
+
+/** How to put a datum's inputs in place: copies, unless it is big enough that a sandbox of its own costs less. */
+export function materializeMode(inputs: DatumInput[], sandboxed: boolean): "copy" | "binds" {
+  if (!sandboxed) return "copy";
+  const bytes = inputs.reduce((n, i) => n + (i.emptyFiles ? 0 : i.size), 0);
+  return bytes > BIND_ABOVE_BYTES ? "binds" : "copy";
 }

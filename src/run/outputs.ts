@@ -1,6 +1,9 @@
 // Collects what a datum attempt wrote into /pfs/out: regular files move into
-// the object store (no copy); a symlink is stored as the bytes it points to
-// when that is a regular file inside /pfs; any other entry fails the datum.
+// the object store (no copy; a file with other hard links is copied); a
+// symlink is stored as the bytes it points to when that is, after resolving
+// every link on the way, a regular file inside /pfs/out or one of the datum's
+// inputs; any other entry fails the datum. Never reads a host path a link
+// chain leads to outside those.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ObjectStore } from "../store/objects.ts";
@@ -25,6 +28,7 @@ export async function collectOutputs(
   hostPfsRoot?: string,
 ): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
+  const realOut = fs.realpathSync(outDir);
   const visit = async (dir: string, rel: string) => {
     // Sync: a datum's /pfs/out is small, and a thread-pool hop costs more than the syscall.
     for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -36,16 +40,27 @@ export async function collectOutputs(
         const raw = fs.readlinkSync(host);
         const target = hostPfsRoot && (raw === hostPfsRoot || raw.startsWith(hostPfsRoot + "/")) ? "/pfs" + raw.slice(hostPfsRoot.length) : raw;
         const abs = path.posix.resolve(path.posix.dirname(`/pfs/out${p}`), target);
-        const src = abs.startsWith("/pfs/out/") ? path.join(outDir, abs.slice("/pfs/out".length)) : resolve(abs);
-        const st = src ? fs.statSync(src, { throwIfNoEntry: false }) : undefined;
-        if (!src || !st?.isFile() || fs.lstatSync(src).isSymbolicLink()) {
+        const inOut = abs.startsWith("/pfs/out/");
+        const src = inOut ? path.join(outDir, abs.slice("/pfs/out".length)) : resolve(abs);
+        // Inside /pfs/out every link on the way is resolved and must stay inside; an input only as the file calf put there.
+        const real = !src ? null : inOut ? realOrNull(src) : fs.lstatSync(src, { throwIfNoEntry: false })?.isFile() ? src : null;
+        const allowed = real !== null && (!inOut || real.startsWith(realOut + "/"));
+        if (!allowed || !fs.lstatSync(real!).isFile()) {
           throw new OutputError(`output "${p}" is a symlink to "${raw}", which is not a regular file inside /pfs`);
         }
-        out.push({ path: p, ...(await store.putFile(src)) });
+        out.push({ path: p, ...(await store.putFile(real!)) });
         fs.unlinkSync(host); // leave /pfs/out empty, as adoptFile does for regular files
       } else throw new OutputError(`output "${p}" is not a regular file (devices, FIFOs and sockets are not outputs)`);
     }
   };
   await visit(outDir, "");
   return out;
+}
+
+function realOrNull(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
 }

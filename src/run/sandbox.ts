@@ -1,9 +1,10 @@
 // bubblewrap argv and scripts (SPEC §4.6): the host's top-level folders
-// read-only, private /tmp, /pfs holding exactly the datum's inputs (read-only)
-// and a writable /pfs/out, a PID namespace so nothing outlives the transform.
-// bwrapArgv() is one sandbox per run (spouts); boxArgv() and the scripts
-// below are the slot sandbox that runs datum after datum. Pure: the caller
-// lists `/` and decides the mode.
+// read-only, private /tmp and /dev/shm, /pfs holding exactly the datum's inputs
+// (read-only) and a writable /pfs/out; a PID namespace so nothing outlives the
+// transform, and no capabilities, so not even a transform running as root can
+// remount anything writable. bwrapArgv() is one sandbox per run (spouts);
+// boxArgv() and the scripts below are the slot sandbox that runs datum after
+// datum. Pure: the caller lists `/` and probes what this kernel allows.
 
 import { constants } from "node:os";
 
@@ -20,37 +21,74 @@ export interface RootEntry {
   link?: string;
 }
 
+/** What the sandbox is built from: the host's `/` and what this kernel and bwrap allow (probe.ts). */
+export interface SandboxPlan {
+  root: RootEntry[];
+  /** Host folders under /tmp that must stay visible (the project, working_dir). */
+  keep: string[];
+  /** Host paths the transform must not see although the host is visible: calf's data dir (every repo's objects) and database. */
+  hide: { path: string; dir: boolean }[];
+  /** $PATH to find bwrap with. */
+  path: string;
+  /** Unprivileged user namespaces work: the sandbox gets its own (its capabilities reach nothing outside). */
+  userns: boolean;
+  /** bwrap has --disable-userns: the transform cannot make a user namespace of its own. */
+  disableUserns: boolean;
+}
+
 const SKIP = new Set(["proc", "dev", "tmp", "pfs"]);
 
-/** The host's top-level folders read-only (symlinks as symlinks), fresh /dev and /proc, a private /tmp with `keep` bound back. */
-function hostView(root: RootEntry[], keep: string[]): string[] {
+/**
+ * Namespaces and privileges, shared by both sandboxes. Every capability is
+ * dropped (bwrap also empties the bounding set and sets no_new_privs), so a
+ * transform running as root cannot mount, remount, chmod what it does not own
+ * or ptrace calf: `mount -o remount,rw /pfs` is refused. A user namespace
+ * (where the kernel allows one) confines whatever privilege a kernel bug might
+ * still leave; an IPC namespace keeps SysV IPC away from the host's.
+ */
+function isolation(plan: SandboxPlan): string[] {
+  const a = ["--die-with-parent", "--unshare-pid", "--unshare-ipc"];
+  if (plan.userns) a.push("--unshare-user", ...(plan.disableUserns ? ["--disable-userns"] : []));
+  a.push("--cap-drop", "ALL");
+  return a;
+}
+
+/**
+ * The host's top-level folders read-only (symlinks as symlinks), fresh /dev
+ * (read-only but for a private /dev/shm) and /proc, a private /tmp with `keep`
+ * bound back. The sandbox's own root stays writable until `sealed()`.
+ */
+function hostView(plan: SandboxPlan): string[] {
   const a: string[] = [];
-  for (const e of root) {
+  for (const e of plan.root) {
     if (SKIP.has(e.name)) continue;
     if (e.link !== undefined) a.push("--symlink", e.link, `/${e.name}`);
     else a.push("--ro-bind", `/${e.name}`, `/${e.name}`);
   }
-  a.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
-  for (const k of keep) a.push("--ro-bind", k, k);
+  a.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--remount-ro", "/dev", "--tmpfs", "/dev/shm");
+  for (const k of plan.keep) a.push("--ro-bind", k, k);
+  // An empty read-only folder over a hidden folder; /dev/null (unreadable there: nodev) over a hidden file.
+  for (const h of plan.hide) a.push(...(h.dir ? ["--tmpfs", h.path, "--remount-ro", h.path] : ["--ro-bind", "/dev/null", h.path]));
+  return a;
+}
+
+/** The last mount step: the sandbox's root tmpfs read-only, so a transform can create nothing at `/` (or `/pfs`). */
+const SEAL = ["--remount-ro", "/"];
+
+/** /pfs built inside the sandbox from read-only binds of single objects or folders, then the writable /pfs/out. */
+function pfsFromBinds(inputs: Bind[], outDir: string): string[] {
+  const a = ["--dir", "/pfs"];
+  for (const b of inputs) a.push("--ro-bind", b.src, b.dest);
+  a.push("--bind", outDir, "/pfs/out");
   return a;
 }
 
 /** bwrap argv of a per-run sandbox (a spout process): inputs as read-only binds of the objects. */
-export function bwrapArgv(opts: {
-  root: RootEntry[];
-  inputs: Bind[];
-  outDir: string;
-  /** Host folders under /tmp that must stay visible (the project, working_dir). */
-  keep: string[];
-  cwd: string;
-  argv: string[];
-}): string[] {
-  // A PID namespace (its init dies with the transform) but no IPC/UTS ones: not needed, and not free.
-  const a = ["bwrap", "--die-with-parent", "--unshare-pid", ...hostView(opts.root, opts.keep)];
-  a.push("--dir", "/pfs");
-  for (const b of opts.inputs) a.push("--ro-bind", b.src, b.dest);
-  a.push("--bind", opts.outDir, "/pfs/out", "--chdir", opts.cwd, "--", ...opts.argv);
-  return a;
+export function bwrapArgv(opts: { plan: SandboxPlan; inputs: Bind[]; outDir: string; cwd: string; argv: string[] }): string[] {
+  return [
+    "bwrap", ...isolation(opts.plan), ...hostView(opts.plan), ...pfsFromBinds(opts.inputs, opts.outDir), ...SEAL,
+    "--chdir", opts.cwd, "--", ...opts.argv,
+  ];
 }
 
 // --- the slot sandbox --------------------------------------------------------
@@ -59,37 +97,56 @@ export function bwrapArgv(opts: {
 // sh loop (the runner, PID 1) reads "go" lines and runs the job script that
 // calf wrote into the channel folder, then kills whatever the datum left
 // behind (kill -9 -1 from PID 1 reaches every other process in the
-// namespace), empties the private /tmp, and answers the exit status.
+// namespace), empties every place a datum can write (/tmp, /dev/shm, SysV
+// IPC; calf empties /pfs/out), and answers the exit status.
+//
+// The channel folder is read-only inside: calf writes the job script and stdin
+// there on the host, and the transform can neither replace them nor plant a
+// symlink for calf to follow. Its output goes to two FIFOs in that folder,
+// which calf reads (slotbox.ts): a FIFO opens for writing on a read-only
+// mount, and it leaves nothing on disk for a transform to swap.
 
-/** Where the channel folder (job script, stdin, log) appears inside the slot sandbox. */
+/** Where the channel folder (job script, stdin, output FIFOs) appears inside the slot sandbox. */
 export const CHANNEL = "/.calf";
 
 /**
  * bwrap argv of a slot sandbox: /pfs is the slot's folder read-only, /pfs/out
- * writable. The runner is the namespace's PID 1 (--as-pid-1: orphans are
- * reparented to it, and it ignores signals it has no handler for) and leads
- * its own session (--new-session), so SIGTERM to its process group reaches the
- * datum's processes but neither the runner nor bwrap.
+ * writable; or, with `binds`, /pfs is made of read-only binds of objects (a
+ * datum too big to copy). The runner is the namespace's PID 1 (--as-pid-1:
+ * orphans are reparented to it, and it ignores signals it has no handler
+ * for) and leads its own session (--new-session), so SIGTERM to its process
+ * group reaches the datum's processes but neither the runner nor bwrap.
  */
-export function boxArgv(opts: { root: RootEntry[]; keep: string[]; pfsDir: string; outDir: string; channelDir: string }): string[] {
-  const a = ["bwrap", "--die-with-parent", "--unshare-pid", "--as-pid-1", "--new-session", ...hostView(opts.root, opts.keep)];
-  a.push("--ro-bind", opts.pfsDir, "/pfs", "--bind", opts.outDir, "/pfs/out", "--bind", opts.channelDir, CHANNEL);
+export function boxArgv(opts: { plan: SandboxPlan; pfsDir: string; outDir: string; channelDir: string; binds?: Bind[] }): string[] {
+  const a = ["bwrap", ...isolation(opts.plan), "--as-pid-1", "--new-session", ...hostView(opts.plan)];
+  if (opts.binds) a.push(...pfsFromBinds(opts.binds, opts.outDir));
+  else a.push("--ro-bind", opts.pfsDir, "/pfs", "--bind", opts.outDir, "/pfs/out");
+  a.push("--ro-bind", opts.channelDir, CHANNEL, ...SEAL);
   // The runner starts with an empty environment: each job script sets exactly its own.
-  a.push("--clearenv", "--chdir", "/", "--", "/bin/sh", "-c", runnerScript(opts.keep));
+  a.push("--clearenv", "--chdir", "/", "--", "/bin/sh", "-c", runnerScript(opts.plan.keep));
   return a;
 }
+
+/** The places a datum can write inside the slot sandbox besides /pfs/out (which calf empties). */
+const SCRATCH = ["/tmp", "/dev/shm"];
 
 /** The runner loop. `keep` folders under /tmp (read-only binds) survive the /tmp clean-up. */
 export function runnerScript(keep: string[]): string {
   const tops = [...new Set(keep.filter((k) => k.startsWith("/tmp/")).map((k) => `/tmp/${k.split("/")[2]}`))];
   const spare = tops.length ? `    case $f in ${tops.map(shQuote).join("|")}) continue;; esac\n` : "";
+  const globs = SCRATCH.flatMap((d) => [`${d}/*`, `${d}/.[!.]*`, `${d}/..?*`]).join(" ");
   return [
     "while read -r _; do",
-    `  ( . ${CHANNEL}/job ) </dev/null >${CHANNEL}/log 2>&1`,
+    `  ( . ${CHANNEL}/job ) </dev/null >${CHANNEL}/out 2>${CHANNEL}/err`,
     "  s=$?",
     "  kill -9 -1 2>/dev/null",
-    "  for f in /tmp/* /tmp/.[!.]* /tmp/..?*; do",
+    `  for f in ${globs}; do`,
     spare + '    if [ -e "$f" ] || [ -L "$f" ]; then rm -rf -- "$f"; fi',
+    "  done",
+    // SysV IPC objects outlive their processes: remove any a datum made (a header line when there are none).
+    "  for q in shm sem msg; do",
+    "    n=0; while read -r _; do n=$((n+1)); done </proc/sysvipc/$q",
+    '    if [ "$n" -gt 1 ]; then ipcrm --all=$q 2>/dev/null; fi',
     "  done",
     '  echo "$s"',
     "done",

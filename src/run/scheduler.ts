@@ -31,6 +31,8 @@ export interface RunResult {
 }
 
 export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
+  // Orphans of unsandboxed transforms become our children, to be killed with their datum (orphans.ts).
+  app.rt.becomeSubreaper();
   const specs = await syncPipelines(app);
   await killOrphans(app.db, app.now().toISOString());
   const all = specs.map((s) => s.name);
@@ -46,7 +48,7 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
   for (const s of specs) if (selected.has(s.name)) await fireDueTicks(app, s, app.now());
   const keep = [path.dirname(app.settings.pipelinesDir), ...specs.map((s) => s.transform.workingDir)];
   let sandbox: SandboxPlan | null | undefined;
-  const getSandbox = async () => (sandbox === undefined ? (sandbox = await chooseSandbox(app.rt, process.env.CALF_SANDBOX, keep)) : sandbox);
+  const getSandbox = async () => (sandbox === undefined ? (sandbox = await sandboxFor(app, keep)) : sandbox);
   const failedRepos = new Set<string>();
   const jobs: JobRow[] = [];
   let spoutFailed = false;
@@ -148,7 +150,7 @@ async function superviseSpouts(app: App, opts: RunOptions & { signal: AbortSigna
         if (!p?.active || p.paused || !p.spec.spout) return;
         const started = Date.now();
         try {
-          const sandbox = await chooseSandbox(app.rt, process.env.CALF_SANDBOX, [...keep, p.spec.transform.workingDir]);
+          const sandbox = await sandboxFor(app, [...keep, p.spec.transform.workingDir]);
           const r = await runSpout(app, p, { sandbox, signal: stop.signal });
           if (stop.signal.aborted) return;
           app.out.info(`calf: spout ${name} exited ${r.exitCode === null ? "on a signal" : `with status ${r.exitCode}`}; restarting`);
@@ -162,6 +164,16 @@ async function superviseSpouts(app: App, opts: RunOptions & { signal: AbortSigna
     })();
     running.set(name, { stop, done });
   }
+}
+
+/** The sandbox for transforms that need `keep`; it hides the data dir and a database file kept elsewhere. */
+export function sandboxFor(app: App, keep: string[]): Promise<SandboxPlan | null> {
+  const hide = [app.settings.dataDir];
+  if (app.settings.dbUrl.startsWith("file:")) {
+    const db = app.settings.dbUrl.slice("file:".length).split("?")[0]!;
+    if (!db.startsWith(app.settings.dataDir + "/")) hide.push(db, `${db}-wal`, `${db}-shm`);
+  }
+  return chooseSandbox(app.rt, { mode: process.env.CALF_SANDBOX, path: process.env.PATH ?? "/usr/bin:/bin", keep, hide });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

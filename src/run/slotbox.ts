@@ -1,13 +1,16 @@
 // A worker slot's sandbox: one bwrap started at the slot's first datum and
 // reused for every later one (see sandbox.ts for what runs inside). The host
-// side of the conversation: write the job script, say "go", wait for the exit
-// status. A timeout or a stop sends SIGTERM to the datum's processes, and
-// SIGKILL to the whole sandbox if they are not gone after the grace period
-// (the next datum then starts a new one).
+// side of the conversation: write the job script, say "go", move the output
+// into the attempt's log, wait for the exit status. A timeout or a stop sends
+// SIGTERM to the datum's processes, and SIGKILL to the whole sandbox if they
+// are not gone after the grace period (the next datum then starts a new one).
+// A datum too big to copy runs in a sandbox of its own, with its inputs bound.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LineChild, Runtime, SpawnResult } from "../../runtime/types.ts";
-import { boxArgv, jobScript, statusOf, type RootEntry } from "./sandbox.ts";
+import type { AttemptLog } from "./logs.ts";
+import { LogTap } from "./logtap.ts";
+import { boxArgv, jobScript, statusOf, type Bind, type SandboxPlan } from "./sandbox.ts";
 
 export interface Attempt {
   argv: string[];
@@ -16,6 +19,10 @@ export interface Attempt {
   stdin?: string;
   timeoutMs?: number;
   signal: AbortSignal;
+  /** Where the attempt's stdout and stderr go, line by line. */
+  log: AttemptLog;
+  /** /pfs made of these read-only binds instead of the slot's folder (a sandbox for this datum alone). */
+  binds?: Bind[];
 }
 
 /** How long a stopped or timed-out transform gets between SIGTERM and SIGKILL. */
@@ -25,21 +32,26 @@ export class SlotBox {
   readonly pfsDir: string;
   readonly outDir: string;
   readonly channelDir: string;
-  /** The host path of the attempt's combined stdout/stderr. */
-  readonly logFile: string;
+  /** The transform's stdout and stderr: FIFOs in the channel folder. */
+  readonly tap: LogTap;
+  /** bwrap's own stderr (why a sandbox could not start); outside the channel. */
+  readonly #stderrFile: string;
   #child: LineChild | null = null;
+  /** The binds the running sandbox was started with ("" = the slot's folder). */
+  #bindsKey = "";
 
   constructor(
     private readonly rt: Runtime,
-    private readonly sandbox: { root: RootEntry[]; keep: string[] },
+    private readonly plan: SandboxPlan,
     scratch: string,
   ) {
     this.pfsDir = path.join(scratch, "pfs");
     this.outDir = path.join(this.pfsDir, "out");
     this.channelDir = path.join(scratch, "channel");
-    this.logFile = path.join(this.channelDir, "log");
+    this.#stderrFile = path.join(scratch, "bwrap.err");
     fs.mkdirSync(this.outDir, { recursive: true });
     fs.mkdirSync(this.channelDir, { recursive: true });
+    this.tap = new LogTap(this.channelDir, rt);
   }
 
   /** Runs one attempt; throws when the sandbox itself failed (its stderr says why). */
@@ -48,9 +60,10 @@ export class SlotBox {
     if (!inPfs && !fs.statSync(a.cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`working directory "${a.cwd}" does not exist`);
     }
-    fs.writeFileSync(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env: a.env, cwd: a.cwd, stdin: a.stdin !== undefined }));
-    if (a.stdin !== undefined) fs.writeFileSync(path.join(this.channelDir, "stdin"), a.stdin);
-    const child = this.#start();
+    writeFresh(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env: a.env, cwd: a.cwd, stdin: a.stdin !== undefined }));
+    if (a.stdin !== undefined) writeFresh(path.join(this.channelDir, "stdin"), a.stdin);
+    const child = await this.#start(a.binds);
+    this.tap.begin(a.log);
     child.send("go");
 
     // A timeout or stop sends SIGTERM to the runner's process group: the datum's
@@ -76,17 +89,23 @@ export class SlotBox {
       this.#child = null;
       const done = await child.done;
       if (timedOut || stopped) return { exitCode: null, signal: "SIGKILL", timedOut };
-      const why = fs.readFileSync(path.join(this.channelDir, "stderr"), "utf8").trim().split("\n").slice(-3).join("; ");
+      const why = fs.readFileSync(this.#stderrFile, "utf8").trim().split("\n").slice(-3).join("; ");
       throw new Error(`the datum's sandbox ended (${done.signal ?? `exit ${done.exitCode}`})${why ? `: ${why}` : ""}`);
     } finally {
       clearTimeout(timer);
       clearTimeout(grace);
       a.signal.removeEventListener("abort", onAbort);
+      await this.tap.end();
     }
   }
 
   /** Ends the sandbox: the runner sees end of input and exits; SIGKILL if it does not. */
   async close(): Promise<void> {
+    await this.#stop();
+    this.tap.close();
+  }
+
+  async #stop(): Promise<void> {
     const child = this.#child;
     if (!child) return;
     this.#child = null;
@@ -96,12 +115,31 @@ export class SlotBox {
     clearTimeout(t);
   }
 
-  #start(): LineChild {
+  /** The running sandbox if it has these binds, else a new one (the old one is ended first). */
+  async #start(binds: Bind[] | undefined): Promise<LineChild> {
+    const key = binds ? JSON.stringify(binds) : "";
+    if (this.#child && key !== this.#bindsKey) await this.#stop();
+    this.#bindsKey = key;
     this.#child ??= this.rt.spawnLines({
-      argv: boxArgv({ ...this.sandbox, pfsDir: this.pfsDir, outDir: this.outDir, channelDir: this.channelDir }),
-      cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stderrFile: path.join(this.channelDir, "stderr"),
+      argv: boxArgv({ plan: this.plan, pfsDir: this.pfsDir, outDir: this.outDir, channelDir: this.channelDir, binds }),
+      cwd: "/", env: { PATH: this.plan.path }, stderrFile: this.#stderrFile,
     });
     return this.#child;
+  }
+}
+
+/**
+ * Writes `text` to a new file at `file`, replacing whatever is there without
+ * following it: the channel folder is read-only to the sandbox, and even if a
+ * transform could plant a symlink there, calf would not write through it.
+ */
+function writeFresh(file: string, text: string): void {
+  fs.rmSync(file, { force: true });
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -14,6 +14,7 @@ import { trimLog } from "../run/logs.ts";
 import { materialize } from "../run/materialize.ts";
 import type { SandboxPlan } from "../run/probe.ts";
 import { rewritePfs } from "../run/rewrite.ts";
+import { killOrphans, spoutOwner } from "../run/orphans.ts";
 import { bwrapArgv } from "../run/sandbox.ts";
 import { commitArchive, type SpoutTarget } from "./commit.ts";
 import { FifoReader } from "./fifo.ts";
@@ -74,7 +75,8 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     if (opts.signal?.aborted) onAbort();
     const chunks = reader.chunks({
-      exited: child.done,
+      // What left the spout's process group (setsid) goes with it, before the FIFO is drained.
+      exited: child.done.then(() => killOrphans(app.rt, spoutOwner(p.name))),
       onStraggler: () => note("stopped reading /pfs/out: a process outside the spout's process group still holds it open"),
     });
     const commits = oneBehind(async (a: ArchiveOutcome) => {
@@ -151,7 +153,7 @@ async function launch(
   const inputs = entry && name
     ? [{ name, repo: spec.name, branch: "marker", commit: "", path: "/", type: entry.type, hash: entry.hash, size: entry.size, reference: false, emptyFiles: false }]
     : [];
-  const m = await materialize({ store: app.store, loader: app.repos.trees, inputs, sandbox: !!opts.sandbox, pfsDir: at.pfsDir, scratch: at.scratch });
+  const m = await materialize({ store: app.store, loader: app.repos.trees, inputs, mode: opts.sandbox ? "binds" : "copy", pfsDir: at.pfsDir, scratch: at.scratch });
   const pfsRoot = opts.sandbox ? "/pfs" : at.pfsDir;
   const env = transformEnv({
     base: opts.env ?? process.env, transformEnv: spec.transform.env, pfsRoot, inputs: [],
@@ -161,7 +163,7 @@ async function launch(
   const fix = (s: string) => (opts.sandbox ? s : rewritePfs(s, pfsRoot));
   const cmd = spec.transform.cmd.map(fix);
   const argv = opts.sandbox
-    ? bwrapArgv({ root: opts.sandbox.root, inputs: m.binds, outDir: at.fifo, keep: opts.sandbox.keep, cwd: spec.transform.workingDir, argv: cmd })
+    ? bwrapArgv({ plan: opts.sandbox, inputs: m.binds, outDir: at.fifo, cwd: spec.transform.workingDir, argv: cmd })
     : cmd;
   try {
     return app.rt.spawn({

@@ -133,21 +133,38 @@ export class ObjectStore {
    * and rename, no copy. The source path is gone afterwards.
    */
   async adoptFile(src: string): Promise<StoredObject> {
+    const st = fs.lstatSync(src);
+    if (!st.isFile()) throw new Error(`"${src}" is not a regular file`);
+    // A file with other hard links shares its inode with a file elsewhere (a
+    // transform without a sandbox can link any file of its user's into /pfs/out):
+    // moving it would make that file read-only and let later edits of it change
+    // stored bytes. Copy it instead.
+    if (st.nlink > 1) {
+      const copied = await this.putFile(src, st.size);
+      fs.unlinkSync(src);
+      return copied;
+    }
+    // Move it out of the transform's reach first, then check that what moved is
+    // what was looked at (not swapped for a link, not linked since), then hash it.
+    const tmp = this.#tmpName();
+    fs.renameSync(src, tmp);
+    const moved = fs.lstatSync(tmp);
+    if (!moved.isFile() || moved.ino !== st.ino || moved.dev !== st.dev || moved.nlink > 1) {
+      fs.rmSync(tmp, { force: true });
+      throw new Error(`"${src}" changed while calf was storing it`);
+    }
     // Most outputs are small: read them synchronously (a thread-pool hop per
     // call cost more than the syscalls: ~0.3 ms per datum with 3k tiny outputs).
-    const st = fs.statSync(src);
-    const hash = st.size <= SYNC_READ
-      ? this.#rt.sha256(fs.readFileSync(src))
-      : st.size <= SMALL ? this.#rt.sha256(await fsp.readFile(src)) : await this.#hashStream(fs.createReadStream(src));
+    const hash = moved.size <= SYNC_READ
+      ? this.#rt.sha256(fs.readFileSync(tmp))
+      : moved.size <= SMALL ? this.#rt.sha256(await fsp.readFile(tmp)) : await this.#hashStream(fs.createReadStream(tmp));
     if (this.has(hash)) {
-      fs.unlinkSync(src);
+      fs.unlinkSync(tmp);
     } else {
-      const tmp = this.#tmpName();
-      fs.renameSync(src, tmp);
       fs.chmodSync(tmp, 0o444);
       this.#addPending(hash, tmp, null);
     }
-    return { hash, size: st.size };
+    return { hash, size: moved.size };
   }
 
   /** Stores the concatenation of a stream's chunks. */

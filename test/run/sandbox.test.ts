@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { boxArgv, bwrapArgv, CHANNEL, jobScript, runnerScript, shQuote, statusOf, type Bind, type RootEntry } from "../../src/run/sandbox.ts";
+import { boxArgv, bwrapArgv, CHANNEL, jobScript, runnerScript, shQuote, statusOf, type Bind, type RootEntry, type SandboxPlan } from "../../src/run/sandbox.ts";
 
 const root: RootEntry[] = [
   { name: "bin", link: "usr/bin" },
@@ -16,11 +16,15 @@ const inputs: Bind[] = [
   { src: "/data/objects/ab/cdef", dest: "/pfs/in/a.txt" },
   { src: "/data/scratch/in/other", dest: "/pfs/other" },
 ];
-const argv = bwrapArgv({ root, inputs, outDir: "/data/scratch/1/pfs/out", keep: ["/tmp/project", "/tmp/work"], cwd: "/tmp/project", argv: ["sh", "-c", "echo -- /pfs"] });
+const plan: SandboxPlan = {
+  root, keep: ["/tmp/project", "/tmp/work"], hide: [{ path: "/srv/p/.calf", dir: true }, { path: "/srv/calf.db", dir: false }],
+  path: "/usr/bin:/bin", userns: true, disableUserns: true,
+};
+const argv = bwrapArgv({ plan, inputs, outDir: "/data/scratch/1/pfs/out", cwd: "/tmp/project", argv: ["sh", "-c", "echo -- /pfs"] });
 
 /** [flag, ...operands] groups in order, up to the "--" that starts the command. */
 function groups(a: string[]): string[][] {
-  const arity: Record<string, number> = { "--ro-bind": 2, "--bind": 2, "--symlink": 2, "--dev": 1, "--proc": 1, "--tmpfs": 1, "--dir": 1, "--chdir": 1 };
+  const arity: Record<string, number> = { "--ro-bind": 2, "--bind": 2, "--symlink": 2, "--dev": 1, "--proc": 1, "--tmpfs": 1, "--dir": 1, "--chdir": 1, "--remount-ro": 1, "--cap-drop": 1 };
   const out: string[][] = [];
   for (let i = 1; i < a.length && a[i] !== "--"; ) {
     const n = arity[a[i]!] ?? 0;
@@ -33,9 +37,32 @@ const g = groups(argv);
 const at = (...group: string[]) => g.findIndex((x) => JSON.stringify(x) === JSON.stringify(group));
 
 describe("bwrapArgv()", () => {
-  test("bwrapArgv() starts bwrap with a PID namespace that dies with calf", () => {
+  test("bwrapArgv() starts bwrap with PID, IPC and user namespaces that die with calf, and no capabilities", () => {
     expect(argv[0]).toBe("bwrap");
-    expect(g.slice(0, 2)).toEqual([["--die-with-parent"], ["--unshare-pid"]]);
+    expect(g.slice(0, 6)).toEqual([["--die-with-parent"], ["--unshare-pid"], ["--unshare-ipc"], ["--unshare-user"], ["--disable-userns"], ["--cap-drop", "ALL"]]);
+  });
+
+  test("bwrapArgv() drops every capability even where user namespaces do not work", () => {
+    const a = groups(bwrapArgv({ plan: { ...plan, userns: false, disableUserns: false }, inputs, outDir: "/o", cwd: "/", argv: ["true"] }));
+    expect(a.slice(0, 4)).toEqual([["--die-with-parent"], ["--unshare-pid"], ["--unshare-ipc"], ["--cap-drop", "ALL"]]);
+  });
+
+  test("bwrapArgv() makes /dev read-only but for a private /dev/shm", () => {
+    expect(at("--remount-ro", "/dev")).toBeGreaterThan(at("--dev", "/dev"));
+    expect(at("--tmpfs", "/dev/shm")).toBeGreaterThan(at("--remount-ro", "/dev"));
+  });
+
+  test("bwrapArgv() hides calf's data dir (an empty read-only folder) and a database file kept elsewhere", () => {
+    const tmpfs = at("--tmpfs", "/srv/p/.calf");
+    expect(tmpfs).toBeGreaterThan(at("--ro-bind", "/tmp/work", "/tmp/work"));
+    expect(at("--remount-ro", "/srv/p/.calf")).toBe(tmpfs + 1);
+    expect(at("--ro-bind", "/dev/null", "/srv/calf.db")).toBeGreaterThan(tmpfs);
+    expect(at("--ro-bind", "/dev/null", "/srv/calf.db")).toBeLessThan(at("--dir", "/pfs"));
+  });
+
+  test("bwrapArgv() seals the sandbox's root read-only after the last mount", () => {
+    expect(g[g.length - 2]).toEqual(["--remount-ro", "/"]);
+    expect(at("--remount-ro", "/")).toBeGreaterThan(at("--bind", "/data/scratch/1/pfs/out", "/pfs/out"));
   });
 
   test.each([
@@ -87,32 +114,49 @@ describe("bwrapArgv()", () => {
   });
 
   test("bwrapArgv() with no inputs and no kept folders still makes /pfs and /pfs/out", () => {
-    const a = bwrapArgv({ root: [{ name: "usr" }], inputs: [], outDir: "/o", keep: [], cwd: "/", argv: ["true"] });
+    const a = bwrapArgv({ plan: { ...plan, root: [{ name: "usr" }], keep: [], hide: [], userns: false }, inputs: [], outDir: "/o", cwd: "/", argv: ["true"] });
     expect(a).toEqual([
-      "bwrap", "--die-with-parent", "--unshare-pid",
-      "--ro-bind", "/usr", "/usr", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-      "--dir", "/pfs", "--bind", "/o", "/pfs/out", "--chdir", "/", "--", "true",
+      "bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--cap-drop", "ALL",
+      "--ro-bind", "/usr", "/usr", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--remount-ro", "/dev", "--tmpfs", "/dev/shm",
+      "--dir", "/pfs", "--bind", "/o", "/pfs/out", "--remount-ro", "/", "--chdir", "/", "--", "true",
     ]);
   });
 });
 
 describe("boxArgv() (the slot sandbox)", () => {
-  const a = boxArgv({ root, keep: ["/tmp/project"], pfsDir: "/d/s/1/pfs", outDir: "/d/s/1/pfs/out", channelDir: "/d/s/1/channel" });
+  const a = boxArgv({ plan: { ...plan, keep: ["/tmp/project"] }, pfsDir: "/d/s/1/pfs", outDir: "/d/s/1/pfs/out", channelDir: "/d/s/1/channel" });
   const gb = groups(a);
   const atb = (...group: string[]) => gb.findIndex((x) => JSON.stringify(x) === JSON.stringify(group));
 
-  test("boxArgv() mounts the slot's folder read-only at /pfs, then /pfs/out and the channel writable", () => {
+  test("boxArgv() mounts the slot's folder read-only at /pfs, /pfs/out writable, the channel read-only, then seals the root", () => {
     const pfs = atb("--ro-bind", "/d/s/1/pfs", "/pfs");
     expect(pfs).toBeGreaterThan(atb("--ro-bind", "/tmp/project", "/tmp/project"));
     expect(atb("--bind", "/d/s/1/pfs/out", "/pfs/out")).toBe(pfs + 1);
-    expect(atb("--bind", "/d/s/1/channel", CHANNEL)).toBe(pfs + 2);
-    expect(gb.filter((x) => x[0] === "--bind").length).toBe(2);
+    expect(atb("--ro-bind", "/d/s/1/channel", CHANNEL)).toBe(pfs + 2);
+    expect(atb("--remount-ro", "/")).toBe(pfs + 3);
+    expect(gb.filter((x) => x[0] === "--bind")).toEqual([["--bind", "/d/s/1/pfs/out", "/pfs/out"]]);
   });
 
-  test("boxArgv() runs the runner as PID 1 of a namespace that dies with calf, in its own session, with no environment", () => {
-    expect(gb.slice(0, 4)).toEqual([["--die-with-parent"], ["--unshare-pid"], ["--as-pid-1"], ["--new-session"]]);
+  test("boxArgv() with binds builds /pfs from them (a datum's own sandbox) instead of the slot's folder", () => {
+    const b = groups(boxArgv({ plan, pfsDir: "/d/s/1/pfs", outDir: "/d/s/1/pfs/out", channelDir: "/d/s/1/channel", binds: inputs }));
+    const has = (...x: string[]) => b.findIndex((y) => JSON.stringify(y) === JSON.stringify(x));
+    expect(has("--ro-bind", "/d/s/1/pfs", "/pfs")).toBe(-1);
+    expect(has("--dir", "/pfs")).toBeGreaterThan(-1);
+    for (const i of inputs) expect(has("--ro-bind", i.src, i.dest)).toBeGreaterThan(has("--dir", "/pfs"));
+    expect(has("--ro-bind", "/d/s/1/channel", CHANNEL)).toBeGreaterThan(has("--bind", "/d/s/1/pfs/out", "/pfs/out"));
+  });
+
+  test("boxArgv() runs the runner as PID 1 of a namespace that dies with calf, in its own session, with no environment and no capabilities", () => {
+    expect(gb.slice(0, 8)).toEqual([["--die-with-parent"], ["--unshare-pid"], ["--unshare-ipc"], ["--unshare-user"], ["--disable-userns"], ["--cap-drop", "ALL"], ["--as-pid-1"], ["--new-session"]]);
     expect(a.slice(a.indexOf("--") + 1)).toEqual(["/bin/sh", "-c", runnerScript(["/tmp/project"])]);
     expect(a).toContain("--clearenv");
+  });
+
+  test("runnerScript() sends the job's stdout and stderr to the channel's FIFOs and empties /tmp and /dev/shm", () => {
+    const r = runnerScript([]);
+    expect(r).toContain(`>${CHANNEL}/out 2>${CHANNEL}/err`);
+    expect(r).toContain("/dev/shm/*");
+    expect(r).toContain("ipcrm --all=$q");
   });
 
   test("runnerScript() spares the kept /tmp folders when it empties /tmp", () => {

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadRuntime } from "../../runtime/index.ts";
 import type { Runtime } from "../../runtime/types.ts";
+import { AttemptLog, parseLogLine } from "../../src/run/logs.ts";
 import { chooseSandbox } from "../../src/run/probe.ts";
 import { SlotBox, type Attempt } from "../../src/run/slotbox.ts";
 import { bwrapWorks } from "../helpers/run.ts";
@@ -24,25 +25,32 @@ afterEach(async () => {
   if (dir) removeDir(dir);
 });
 
+const plan = () => chooseSandbox(rt, { mode: "bwrap", path: ENV.PATH, keep: [], hide: [] });
+
 async function newBox(): Promise<SlotBox> {
   dir = tempDir();
-  const sandbox = (await chooseSandbox(rt, "bwrap", []))!;
-  box = new SlotBox(rt, sandbox, path.join(dir, "slot"));
+  box = new SlotBox(rt, (await plan())!, path.join(dir, "slot"));
   return box;
 }
 
-/** One attempt of `sh -c script`; returns its status and the log. */
+let seq = 0;
+/** One attempt of `sh -c script`; returns its status and what it wrote: `log` (all lines), `out`, `err`. */
 async function attempt(script: string, extra: Partial<Attempt> = {}) {
-  const res = await box.run({ argv: ["sh", "-c", script], env: ENV, cwd: "/", signal: new AbortController().signal, ...extra });
-  const log = fs.existsSync(box.logFile) ? fs.readFileSync(box.logFile, "utf8") : "";
-  return { res, log };
+  const file = path.join(dir, `attempt-${seq++}.log`);
+  const log = new AttemptLog(file, () => new Date());
+  const res = await box.run({ argv: ["sh", "-c", script], env: ENV, cwd: "/", signal: new AbortController().signal, log, ...extra });
+  log.close();
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l).map(parseLogLine) : [];
+  const text = (s?: string) => lines.filter((l) => !s || l.stream === s).map((l) => `${l.text}\n`).join("");
+  return { res, log: text(), out: text("out"), err: text("err") };
 }
 
 describe.skipIf(!bwrapWorks)("SlotBox", () => {
   test("SlotBox runs attempts one after another in one sandbox: status, log, env, stdin, /pfs/out", async () => {
     await newBox();
     const first = await attempt('echo "out $X"; echo err >&2; cat > /pfs/out/copy; exit 3', { env: { ...ENV, X: "x1" }, stdin: "in\n" });
-    expect(first).toEqual({ res: { exitCode: 3, signal: null, timedOut: false }, log: "out x1\nerr\n" });
+    expect(first.res).toEqual({ exitCode: 3, signal: null, timedOut: false });
+    expect([first.out, first.err]).toEqual(["out x1\n", "err\n"]);
     expect(fs.readFileSync(path.join(box.outDir, "copy"), "utf8")).toBe("in\n");
     // Same sandbox (PID namespace), no leaked env, /dev/null stdin.
     const a = await attempt(`${NS}; echo "\${X-unset} $(cat)"`);
@@ -71,7 +79,8 @@ describe.skipIf(!bwrapWorks)("SlotBox", () => {
   test("SlotBox's SIGTERM reaches the transform, which may clean up and exit", async () => {
     await newBox();
     const r = await attempt("trap 'echo cleaning up; exit 7' TERM; sleep 30 & wait", { timeoutMs: 200 });
-    expect(r).toEqual({ res: { exitCode: 7, signal: null, timedOut: true }, log: "cleaning up\n" });
+    expect(r.res).toEqual({ exitCode: 7, signal: null, timedOut: true });
+    expect(r.log).toBe("cleaning up\n");
   });
 
   test("SlotBox SIGKILLs the sandbox when SIGTERM is ignored past the grace period; the next attempt gets a new one", async () => {
@@ -101,8 +110,7 @@ describe.skipIf(!bwrapWorks)("SlotBox", () => {
 
   test("SlotBox throws with bwrap's words when the sandbox cannot start", async () => {
     dir = tempDir();
-    const sandbox = (await chooseSandbox(rt, "bwrap", []))!;
-    box = new SlotBox(rt, { ...sandbox, keep: ["/tmp/calf-no-such-folder-for-slotbox"] }, path.join(dir, "slot"));
+    box = new SlotBox(rt, { ...(await plan())!, keep: ["/tmp/calf-no-such-folder-for-slotbox"] }, path.join(dir, "slot"));
     await expect(attempt("true")).rejects.toThrow(/the datum's sandbox ended \(exit \d+\): .*calf-no-such-folder-for-slotbox/);
   });
 
@@ -120,8 +128,8 @@ describe.skipIf(!bwrapWorks)("SlotBox", () => {
 
   test("SlotBox exits 127 with sh's message when the command is not found", async () => {
     await newBox();
-    const r = await box.run({ argv: ["calf-no-such-command"], env: ENV, cwd: "/", signal: new AbortController().signal });
-    expect(r.exitCode).toBe(127);
-    expect(fs.readFileSync(box.logFile, "utf8")).toContain("calf-no-such-command");
+    const r = await attempt("exec calf-no-such-command");
+    expect(r.res.exitCode).toBe(127);
+    expect(r.err).toContain("calf-no-such-command");
   });
 });

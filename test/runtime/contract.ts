@@ -2,7 +2,7 @@
 // node:assert and plain promises so that bun:test (bun.test.ts) and Deno.test
 // (deno.contract.ts) loop over the same list. Linux only: uses sh, sleep and /proc.
 import assert from "node:assert/strict";
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -122,6 +122,34 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
       const script = "echo 1; echo 2 >&2; echo 3; echo 4 >&2; echo 5";
       await rt.spawn({ argv: ["sh", "-c", script], cwd: dir, env: ENV, outputFile }).done;
       assert.equal(read(outputFile), "1\n2\n3\n4\n5\n");
+    });
+  });
+
+  test("spawn() with errorFile sends stdout to outputFile and stderr to errorFile", async () => {
+    await inTempDir(async (dir) => {
+      const outputFile = join(dir, "out");
+      const errorFile = join(dir, "err");
+      await rt.spawn({ argv: ["sh", "-c", "echo 1; echo 2 >&2; echo 3"], cwd: dir, env: ENV, outputFile, errorFile }).done;
+      assert.deepEqual([read(outputFile), read(errorFile)], ["1\n3\n", "2\n"]);
+    });
+  });
+
+  test("spawn() writes into FIFOs given as outputFile and errorFile (a reader holds them open)", async () => {
+    await inTempDir(async (dir) => {
+      const [out, err] = [join(dir, "out"), join(dir, "err")];
+      rt.mkfifo(out);
+      rt.mkfifo(err);
+      const fds = [out, err].map((p) => openSync(p, constants.O_RDONLY | constants.O_NONBLOCK));
+      try {
+        await rt.spawn({ argv: ["sh", "-c", "echo to-out; echo to-err >&2"], cwd: dir, env: ENV, outputFile: out, errorFile: err }).done;
+        const got = fds.map((fd) => {
+          const buf = Buffer.alloc(100);
+          return buf.subarray(0, readSync(fd, buf)).toString();
+        });
+        assert.deepEqual(got, ["to-out\n", "to-err\n"]);
+      } finally {
+        fds.forEach((fd) => closeSync(fd));
+      }
     });
   });
 
@@ -419,6 +447,16 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
     const child = rt.spawn({ argv: [...host.helperArgv, ...args], cwd: dir, env: { ...ENV, HOME: process.env.HOME ?? dir }, outputFile });
     return { child, output: () => read(outputFile) };
   };
+
+  // --- orphans ---------------------------------------------------------------
+
+  test("becomeSubreaper() adopts a setsid'd grandchild; adoptedChildren() lists it (not spawned children); reap() collects it", async () => {
+    await inTempDir(async (dir) => {
+      const h = spawnHelper(dir, ["orphans"]);
+      assert.equal((await h.child.done).exitCode, 0, h.output());
+      assert.deepEqual(JSON.parse(h.output()), { subreaper: true, adopted: 1, spawnedListed: false, reaped: true, left: 0 });
+    });
+  }, 30_000);
 
   test("tryLock() writes our pid; another process cannot take the lock until release()", async () => {
     await inTempDir(async (dir) => {

@@ -42,7 +42,7 @@ const logText = (name: string) => {
 const MK = 'cd "$(mktemp -d)"\n';
 
 const modes: [string, () => Promise<SandboxPlan | null>][] = [["no sandbox", async () => null]];
-if (bwrapWorks) modes.push(["bwrap", async () => chooseSandbox(t!.app.rt, "bwrap", [t!.dir])]);
+if (bwrapWorks) modes.push(["bwrap", async () => chooseSandbox(t!.app.rt, { mode: "bwrap", path: process.env.PATH!, keep: [t!.dir], hide: [t!.app.settings.dataDir] })]);
 
 describe.each(modes)("runSpout() with %s", (_mode, plan) => {
   const run = async (p: Awaited<ReturnType<typeof spout>>, opts: Partial<SpoutOptions> = {}) => runSpout(t!.app, p, { sandbox: await plan(), ...opts });
