@@ -156,7 +156,6 @@ describe("boxArgv() (the slot sandbox)", () => {
     const r = runnerScript([]);
     expect(r).toContain(`>${CHANNEL}/out 2>${CHANNEL}/err`);
     expect(r).toContain("/dev/shm/*");
-    expect(r).toContain("ipcrm --all=$q");
   });
 
   test("runnerScript() spares the kept /tmp folders when it empties /tmp", () => {
