@@ -23,6 +23,7 @@ function makeOut(flags: Parsed["flags"]): Out {
     info: (t) => {
       if (!bool(flags, "quiet")) process.stderr.write(t + "\n");
     },
+    warn: (t) => void process.stderr.write(t + "\n"),
   };
 }
 

@@ -13,7 +13,7 @@ import { globEntries } from "../plan/glob.ts";
 import { bool, int, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { commitJson, fileJson, repoJson } from "./json.ts";
-import { humanBytes, printFields, printJson, printTable, short } from "./output.ts";
+import { humanBytes, printable, printFields, printJson, printTable, short } from "./output.ts";
 
 const defaultBranch = (ref: string | undefined) => ref ?? "master";
 
@@ -56,17 +56,24 @@ export const dataCommands: Command[] = [
   {
     words: ["put", "file"], usage: "put file REPO[@BRANCH]:PATH -f SRC [-r] [--overwrite] [--message M]",
     summary: "add a file, directory (-r) or stdin (-f -); appends unless --overwrite",
-    flags: { file: "string", recursive: "bool", overwrite: "bool", message: "string" }, aliases: { "-f": "file", "-r": "recursive", "-m": "message" },
+    flags: { file: "string", recursive: "bool", overwrite: "bool", message: "string", "follow-links": "bool" }, aliases: { "-f": "file", "-r": "recursive", "-m": "message" },
     minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
       const dest = parseFileArg(p.args[0]!, { pathRequired: true });
       const src = str(p.flags, "file");
       if (!src) throw usageError("put file needs a source", "add -f FILE, -f DIR -r, or -f - for stdin");
       if (dest.path === "/" && src !== "-" && !bool(p.flags, "recursive")) throw usageError(`put file needs a file path, not "/"`, "write REPO@BRANCH:/name");
+      const skipped: string[] = [];
       const c = await putFile(app.repos, dest.repo, defaultBranch(dest.ref), dest.path, src, {
         recursive: bool(p.flags, "recursive"), overwrite: bool(p.flags, "overwrite"), message: str(p.flags, "message"),
-        statCache: new StatCache(app.db),
+        statCache: new StatCache(app.db), followLinks: bool(p.flags, "follow-links"),
+        onSkip: (local, why) => void skipped.push(`  ${printable(local)}: ${why}`),
       });
+      if (skipped.length) {
+        const shown = skipped.slice(0, 10);
+        if (skipped.length > shown.length) shown.push(`  and ${skipped.length - shown.length} more`);
+        app.out.warn(`calf: put file: skipped ${skipped.length} entr${skipped.length === 1 ? "y" : "ies"} of "${printable(src)}" that ${skipped.length === 1 ? "is" : "are"} not a regular file or folder:\n${shown.join("\n")}`);
+      }
       app.out.info(c.unchanged ? `nothing changed: ${dest.repo}@${c.branch} stays at ${c.id}` : c.finished ? `committed ${c.id} to ${dest.repo}@${c.branch}` : `added to open commit ${c.id} on ${dest.repo}@${c.branch}`);
       return 0;
     },

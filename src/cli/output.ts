@@ -7,15 +7,30 @@ export interface Out {
   write(text: string): void;
   /** Progress and notices: stderr, suppressed by --quiet. */
   info(text: string): void;
+  /** Warnings (something was not done as asked): stderr, even with --quiet. */
+  warn(text: string): void;
 }
 
 export function printJson(out: Out, value: unknown): void {
   out.write(JSON.stringify(value, null, 2) + "\n");
 }
 
-/** Prints rows under headers, columns padded to their widest cell. */
+/**
+ * Text safe for a terminal: control characters (C0 but tab, DEL, C1, and the
+ * bidi overrides) as \xNN / \u{NNNN}, so a file name or a transform's output
+ * cannot move the cursor, clear the screen or disguise itself.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.codePointAt(0)!;
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`;
+  });
+}
+
+/** Prints rows under headers, columns padded to their widest cell (cells made printable). */
 export function printTable(out: Out, headers: string[], rows: (string | number | null | undefined)[][]): void {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? "-" : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? "-" : printable(String(c)))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   const lines = cells.map((r) =>
     r
@@ -29,7 +44,7 @@ export function printTable(out: Out, headers: string[], rows: (string | number |
 /** Prints an object as "key: value" lines (inspect commands in text mode). */
 export function printFields(out: Out, fields: [string, unknown][]): void {
   const w = Math.max(...fields.map(([k]) => k.length));
-  const lines = fields.map(([k, v]) => `${(k + ":").padEnd(w + 1)} ${v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+  const lines = fields.map(([k, v]) => `${(k + ":").padEnd(w + 1)} ${v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : printable(String(v))}`);
   out.write(lines.join("\n") + "\n");
 }
 

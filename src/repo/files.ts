@@ -19,6 +19,10 @@ export interface PutOptions {
   statCache?: StatCache;
   /** The clock (ms) the stat cache's racy check compares file times with. */
   now?: () => number;
+  /** In a folder (-r): follow symbolic links (to files and folders) instead of skipping them. */
+  followLinks?: boolean;
+  /** Told of each entry of a folder that is not put: a link (without followLinks), a FIFO, a socket, a device. */
+  onSkip?: (local: string, why: string) => void;
 }
 
 interface Source {
@@ -34,7 +38,7 @@ const CONCURRENCY = 16;
 
 export async function putFile(repos: Repos, repo: string, branch: string, target: string, src: string, opts: PutOptions): Promise<CommitInfo> {
   await repos.requireRepo(repo);
-  const { sources, folder } = listSources(src, target, opts.recursive);
+  const { sources, folder } = listSources(src, target, opts);
   const cache = src === "-" ? undefined : opts.statCache;
   // A folder put with --overwrite may skip the files its last put to the same place left there.
   const place = cache && folder && opts.overwrite ? `${repo}@${branch}:${normalizePath(target)}` : undefined;
@@ -101,20 +105,23 @@ export async function deleteFile(repos: Repos, repo: string, branch: string, tar
   });
 }
 
-function listSources(src: string, target: string, recursive: boolean): { sources: Source[]; folder: boolean } {
+function listSources(src: string, target: string, opts: Pick<PutOptions, "recursive" | "followLinks" | "onSkip">): { sources: Source[]; folder: boolean } {
   if (src === "-") return { sources: [{ target, local: null, rel: "" }], folder: false };
   let st: fs.Stats;
   try {
-    st = fs.statSync(src);
+    st = fs.statSync(src); // a link named on the command line is followed, as cp does
   } catch {
     throw notFound(`source "${src}" does not exist`);
   }
   if (st.isFile()) return { sources: [{ target, local: src, rel: "" }], folder: false };
   if (!st.isDirectory()) throw invalid(`source "${src}" is neither a file nor a directory`);
-  if (!recursive) throw usageError(`source "${src}" is a directory`, "add -r to put a directory tree");
+  if (!opts.recursive) throw usageError(`source "${src}" is a directory`, "add -r to put a directory tree");
   const out: Source[] = [];
   const base = normalizePath(target);
   const prefix = base === "/" ? "" : base;
+  const skip = opts.onSkip ?? (() => {});
+  // Folders reached through links, by real path: a link back up the tree must not loop.
+  const seen = new Set<string>();
   // Names from readdir hold no "/" and are never "." or "..": joined, they are normalised paths.
   // Unsorted: the changes are applied as a set, and sorting 10k names costs more than reading them.
   const visit = (dir: string, rel: string) => {
@@ -122,10 +129,29 @@ function listSources(src: string, target: string, recursive: boolean): { sources
       const full = `${dir}/${d.name}`;
       const r = rel ? `${rel}/${d.name}` : d.name;
       if (d.isDirectory()) visit(full, r);
-      else if (d.isFile() || (d.isSymbolicLink() && fs.statSync(full).isFile())) out.push({ target: `${prefix}/${r}`, local: full, rel: r });
+      else if (d.isFile()) out.push({ target: `${prefix}/${r}`, local: full, rel: r });
+      else if (d.isSymbolicLink()) {
+        // A link inside a folder is not followed unless asked: it may lead anywhere (/etc/shadow).
+        if (!opts.followLinks) {
+          skip(full, `a symbolic link to "${fs.readlinkSync(full)}" (--follow-links puts what it points to)`);
+          continue;
+        }
+        const to = fs.statSync(full, { throwIfNoEntry: false });
+        if (to?.isFile()) out.push({ target: `${prefix}/${r}`, local: full, rel: r });
+        else if (to?.isDirectory()) {
+          const real = fs.realpathSync(full);
+          if (seen.has(real)) skip(full, "a link to a folder already put (a loop)");
+          else {
+            seen.add(real);
+            visit(full, r);
+          }
+        } else skip(full, to ? "a link to neither a file nor a folder" : "a broken symbolic link");
+      } else skip(full, d.isFIFO() ? "a FIFO" : d.isSocket() ? "a socket" : "a device");
     }
   };
-  visit(src.replace(/\/+$/, "") || "/", "");
+  const root = src.replace(/\/+$/, "") || "/";
+  seen.add(fs.realpathSync(root));
+  visit(root, "");
   return { sources: out, folder: true };
 }
 

@@ -60,7 +60,10 @@ export function parseFileArg(arg: string, opts: { pathRequired?: boolean } = {})
     if (opts.pathRequired) throw usageError(`"${arg}" names no path`, "write REPO@BRANCH:/path, e.g. images@master:/cat.png");
     return { ...parseRepoRef(arg), path: "/" };
   }
-  return { ...parseRepoRef(arg.slice(0, colon)), path: normalizePath(arg.slice(colon + 1)) };
+  const rest = arg.slice(colon + 1);
+  // `repo@master:` is a slip, not "the whole repo": a command that needs a path wants it spelt out (`:/`).
+  if (opts.pathRequired && rest === "") throw usageError(`"${arg}" has an empty path after ":"`, `write the path from the repo's root, e.g. ${arg}/file (or ${arg}/ for the whole repo)`);
+  return { ...parseRepoRef(arg.slice(0, colon)), path: normalizePath(rest) };
 }
 
 /** Splits `base^N` (repeatable: `a^1^2`) into base and total ancestor depth. */

@@ -16,10 +16,11 @@ export async function rt(): Promise<Runtime> {
 }
 
 /** An Out that keeps what it was given instead of printing it. */
-export function quietOut(): Out & { written: string[]; infos: string[] } {
+export function quietOut(): Out & { written: string[]; infos: string[]; warnings: string[] } {
   const written: string[] = [];
   const infos: string[] = [];
-  return { json: false, quiet: true, written, infos, write: (t) => void written.push(t), info: (t) => void infos.push(t) };
+  const warnings: string[] = [];
+  return { json: false, quiet: true, written, infos, warnings, write: (t) => void written.push(t), info: (t) => void infos.push(t), warn: (t) => void warnings.push(t) };
 }
 
 export interface RecordingProgress extends Progress {

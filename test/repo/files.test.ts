@@ -69,11 +69,43 @@ describe("putFile()", () => {
     expect(await fileMap(repos, c)).toEqual({ "/a": "1", "/d/b": "2" });
   });
 
-  test("putFile() -r follows a symlink to a file", async () => {
+  test("putFile() -r skips links, FIFOs and sockets, naming each, and stores none of what they point to", async () => {
+    const outside = path.join(t.dir, "outside");
+    writeFiles(outside, { "secret": "host secret\n", "sub/s2": "x" });
+    writeFiles(src, { "real.txt": "r" });
+    fs.symlinkSync(path.join(outside, "secret"), path.join(src, "shadow"));
+    fs.symlinkSync(path.join(outside, "sub"), path.join(src, "dirlink"));
+    fs.symlinkSync("nowhere", path.join(src, "broken"));
+    (await t.app.rt).mkfifo(path.join(src, "fifo"));
+    const skipped: string[] = [];
+    const c = await putFile(repos, "images", "master", "/d", src, { ...opts({ recursive: true }), onSkip: (p, why) => void skipped.push(`${path.basename(p)}: ${why}`) });
+    expect(await fileMap(repos, c)).toEqual({ "/d/real.txt": "r" });
+    expect(skipped.sort()).toEqual([
+      `broken: a symbolic link to "nowhere" (--follow-links puts what it points to)`,
+      `dirlink: a symbolic link to "${path.join(outside, "sub")}" (--follow-links puts what it points to)`,
+      "fifo: a FIFO",
+      `shadow: a symbolic link to "${path.join(outside, "secret")}" (--follow-links puts what it points to)`,
+    ]);
+  });
+
+  test("putFile() -r with followLinks puts what links point to, files and folders, and does not loop on a link back up", async () => {
+    const outside = path.join(t.dir, "outside");
+    writeFiles(outside, { "f": "F", "sub/g": "G" });
+    writeFiles(src, { "real.txt": "r" });
+    fs.symlinkSync(path.join(outside, "f"), path.join(src, "flink"));
+    fs.symlinkSync(path.join(outside, "sub"), path.join(src, "dlink"));
+    fs.symlinkSync(".", path.join(src, "loop"));
+    const skipped: string[] = [];
+    const c = await putFile(repos, "images", "master", "/d", src, { ...opts({ recursive: true }), followLinks: true, onSkip: (p, why) => void skipped.push(`${path.basename(p)}: ${why}`) });
+    expect(await fileMap(repos, c)).toEqual({ "/d/real.txt": "r", "/d/flink": "F", "/d/dlink/g": "G" });
+    expect(skipped).toEqual(["loop: a link to a folder already put (a loop)"]);
+  });
+
+  test("putFile() of a link named as the source follows it (as cp does)", async () => {
     writeFiles(src, { "real.txt": "r" });
     fs.symlinkSync("real.txt", path.join(src, "link.txt"));
-    const c = await putFile(repos, "images", "master", "/d", src, opts({ recursive: true }));
-    expect(await fileMap(repos, c)).toEqual({ "/d/link.txt": "r", "/d/real.txt": "r" });
+    const c = await putFile(repos, "images", "master", "/x", path.join(src, "link.txt"), opts());
+    expect(await fileMap(repos, c)).toEqual({ "/x": "r" });
   });
 
   test("putFile() of a directory without -r is a usage error and commits nothing", async () => {

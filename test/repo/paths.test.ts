@@ -82,6 +82,12 @@ describe("parseFileArg()", () => {
     expectError(() => parseFileArg("images@master", { pathRequired: true }), "usage", `"images@master" names no path`, "write REPO@BRANCH:/path, e.g. images@master:/cat.png");
   });
 
+  test("parseFileArg() refuses an empty path after ':' when a path is required (delete file repo@master: must not wipe the repo)", () => {
+    expectError(() => parseFileArg("images@master:", { pathRequired: true }), "usage", `"images@master:" has an empty path after ":"`, "write the path from the repo's root, e.g. images@master:/file (or images@master:/ for the whole repo)");
+    expect(parseFileArg("images@master:/", { pathRequired: true }).path).toBe("/");
+    expect(parseFileArg("images@master:").path).toBe("/");
+  });
+
   test("parseFileArg() rejects '..' in the path", () => {
     expectError(() => parseFileArg("images@master:/a/../../x"), "invalid", `path "/a/../../x" contains "..": paths cannot leave the repo`);
   });
