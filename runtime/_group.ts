@@ -1,6 +1,6 @@
-// Process-group supervision shared by both spawn adapters: timeout -> SIGTERM to the
-// group -> SIGKILL after a grace period, and a final SIGKILL of the group once the
-// leader exits so no descendant outlives its job. Uses only node:process (kill(2)
+// Process-group supervision shared by both spawn adapters: a final SIGKILL of the
+// group once the leader exits so no descendant outlives its job, and the list of
+// children the runtime did not spawn (adopted orphans). Uses only node:process (kill(2)
 // with a negative pid signals the group; see kill(2)). Private to runtime/.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import process from "node:process";
@@ -54,34 +54,21 @@ export function adoptedChildren(): { pid: number; zombie: boolean }[] {
 
 /**
  * Wrap a started group leader. `exited` settles with the leader's own exit status;
- * the returned `done` settles after the group has been SIGKILLed.
+ * the returned `done` settles after the group has been SIGKILLed. Timeouts and
+ * stop policies are the caller's (src/transform/stop.ts).
  */
-export function superviseGroup(
-  pid: number,
-  exited: Promise<{ exitCode: number | null; signal: string | null }>,
-  opts: { timeoutMs?: number; killGraceMs?: number },
-): Child {
+export function superviseGroup(pid: number, exited: Promise<{ exitCode: number | null; signal: string | null }>): Child {
   spawned.add(pid);
-  let timedOut = false;
   let finished = false;
-  let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  const timeoutTimer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    killGroup(pid, "SIGTERM");
-    graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), opts.killGraceMs ?? 2000);
-  }, opts.timeoutMs);
-
   const done = exited.then(({ exitCode, signal }): SpawnResult => {
     spawned.delete(pid);
-    clearTimeout(timeoutTimer);
-    clearTimeout(graceTimer);
     // The leader is gone but e.g. `sleep 30 &` may still run in its group. Best
     // effort: EPERM (only setuid members left) must not turn a result into an error.
     try {
       killGroup(pid, "SIGKILL");
     } catch { /* nothing left that we may signal */ }
     finished = true;
-    return { exitCode, signal, timedOut };
+    return { exitCode, signal };
   });
   // After `done` the group id may be reused by an unrelated process: never signal it.
   const kill = (signal: Sig = "SIGTERM") => {

@@ -76,7 +76,7 @@ export function lineChild(
   };
   void exited.then(end);
   return {
-    ...superviseGroup(pid, exited, {}),
+    ...superviseGroup(pid, exited),
     send(line) {
       if (!open) return;
       try {

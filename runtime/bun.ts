@@ -58,7 +58,7 @@ function spawn(opts: SpawnOptions) {
     const signal = proc.signalCode === null ? null : String(proc.signalCode);
     return { exitCode: signal ? null : proc.exitCode, signal };
   });
-  return superviseGroup(proc.pid, exited, opts);
+  return superviseGroup(proc.pid, exited);
 }
 
 function spawnLines(opts: LinesOptions): LineChild {

@@ -69,7 +69,7 @@ function spawn(opts: SpawnOptions) {
   const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) =>
     child.once("exit", (exitCode, signal) => resolve({ exitCode, signal }))
   );
-  return superviseGroup(child.pid, exited, opts);
+  return superviseGroup(child.pid, exited);
 }
 
 function spawnLines(opts: LinesOptions): LineChild {

@@ -14,16 +14,12 @@ export interface SpawnOptions {
   outputFile?: string;
   /** With outputFile: stderr goes here instead (stdout alone to outputFile). */
   errorFile?: string;
-  /** Send SIGTERM to the whole process group after this long, SIGKILL after `killGraceMs`. */
-  timeoutMs?: number;
-  killGraceMs?: number;
 }
 
 export interface SpawnResult {
   /** Exit code, or null when ended by a signal. */
   exitCode: number | null;
   signal: string | null;
-  timedOut: boolean;
 }
 
 export interface Child {

@@ -10,7 +10,7 @@ import type { PipelineSpec } from "../spec/types.ts";
 import { planJob } from "../run/job.ts";
 import type { PlanItem } from "../run/plan.ts";
 import { makeProgress } from "../run/progress.ts";
-import { everyone, killOrphans } from "../run/orphans.ts";
+import { everyone, killOrphans } from "../transform/orphans.ts";
 import { runForever, runOnce } from "../run/scheduler.ts";
 import { loadSpecs, syncPipelines } from "../run/sync.ts";
 import { versionHash } from "../run/version.ts";

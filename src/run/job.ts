@@ -19,10 +19,10 @@ import { allItems, mergeIncremental, planIncremental, type IncrementalPlan, type
 import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { fingerprint, heads, inputCommits, loadListings, type LeafHead } from "./inputs.ts";
 import { planItems, type PlanItem } from "./plan.ts";
-import { LogTap } from "./logtap.ts";
-import { jobOwner, killOrphans } from "./orphans.ts";
-import type { SandboxPlan } from "./sandbox.ts";
-import { SlotBox } from "./slotbox.ts";
+import { openSlot } from "../transform/launch.ts";
+import { jobOwner, killOrphans } from "../transform/orphans.ts";
+import type { SandboxPlan } from "../transform/sandbox.ts";
+import type { Slot } from "../transform/slot.ts";
 import { saltOf } from "./version.ts";
 import { forEachLimit } from "../repo/files.ts";
 
@@ -133,17 +133,11 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   const scratchRoot = path.join(app.settings.dataDir, "scratch", jobId);
   const logDir = path.join(app.settings.dataDir, "logs", p.name, jobId);
   fs.mkdirSync(logDir, { recursive: true });
-  // One sandbox per worker slot, started at its first datum and reused (slotbox.ts), or
-  // without a sandbox the slot's stdout/stderr FIFOs alone.
-  const slots = new Map<number, { box: SlotBox | null; tap: LogTap }>();
+  // One worker slot each (a sandbox started at its first datum and reused: boxslot.ts).
+  const slots = new Map<number, Slot>();
   const slotOf = (slot: number) => {
     let s = slots.get(slot);
-    if (!s) {
-      const dir = path.join(scratchRoot, String(slot));
-      fs.mkdirSync(dir, { recursive: true });
-      const box = opts.sandbox ? new SlotBox(app.rt, opts.sandbox, dir) : null;
-      slots.set(slot, (s = { box, tap: box ? box.tap : new LogTap(dir, app.rt) }));
-    }
+    if (!s) slots.set(slot, (s = openSlot(app.rt, opts.sandbox, path.join(scratchRoot, String(slot)))));
     return s;
   };
   // Read once: process.env is a live view of the environment, slow to copy per datum.
@@ -156,8 +150,8 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
       let outcome: DatumOutcome;
       try {
         outcome = await runDatum({
-          rt: app.rt, store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
-          scratch: path.join(scratchRoot, String(slot)), logDir, ...slotOf(slot), now: app.now, baseEnv, signal: abort.signal,
+          store: app.store, loader: app.repos.trees, spec, jobId, outputCommit,
+          scratch: path.join(scratchRoot, String(slot)), logDir, slot: slotOf(slot), now: app.now, baseEnv, signal: abort.signal,
         }, item.datum!);
       } catch (err) {
         // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.
@@ -173,7 +167,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
-    await Promise.all([...slots.values()].map((s) => (s.box ? s.box.close() : s.tap.close())));
+    await Promise.all([...slots.values()].map((s) => s.close()));
     await killOrphans(app.rt, jobOwner(jobId));
     fs.rmSync(scratchRoot, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { topoOrder } from "../spec/graph.ts";
 import { suggest } from "../spec/suggest.ts";
 import { fingerprint, heads, inputCommits, inputRepos, ready } from "./inputs.ts";
 import { jobFingerprint, runJob, saltFor, type Progress } from "./job.ts";
-import { chooseSandbox, type SandboxPlan } from "./probe.ts";
+import { chooseSandbox, type SandboxPlan } from "../transform/probe.ts";
 import { syncPipelines } from "./sync.ts";
 import { runSpout } from "../spout/spout.ts";
 import { fireDueTicks, registerCronInputs } from "../cron/ticker.ts";

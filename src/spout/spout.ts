@@ -1,21 +1,20 @@
-// Runs one spout until its process exits (SPEC §5): a FIFO at /pfs/out made
-// before the process starts, the last committed marker at /pfs/<marker>, the
-// transform launched like a datum's (env, /pfs rewriting or bwrap), and every
-// complete archive committed as it arrives. Restarting is the caller's job.
-import * as fs from "node:fs";
+// Runs one spout until its process exits (SPEC §5): a slot whose /pfs/out is
+// a FIFO made before the process starts, the last committed marker at
+// /pfs/<marker>, the transform launched like a datum's (transform/), and
+// every complete archive committed as it arrives. Restarting is the caller's job.
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { Child, SpawnResult } from "../../runtime/types.ts";
 import type { App } from "../app.ts";
 import type { PipelineRow } from "../db/queries/pipelines.ts";
 import { newId, type CommitInfo } from "../repo/repos.ts";
-import { transformEnv } from "../run/env.ts";
-import { trimLog } from "../run/logs.ts";
-import { materialize } from "../run/materialize.ts";
-import type { SandboxPlan } from "../run/probe.ts";
-import { rewritePfs } from "../run/rewrite.ts";
-import { killOrphans, spoutOwner } from "../run/orphans.ts";
-import { bwrapArgv } from "../run/sandbox.ts";
+import { transformEnv } from "../transform/env.ts";
+import { openSlot } from "../transform/launch.ts";
+import { RotatingLog } from "../transform/logs.ts";
+import { materialize, materializeMode } from "../transform/materialize.ts";
+import { spoutOwner } from "../transform/orphans.ts";
+import type { SandboxPlan } from "../transform/sandbox.ts";
+import type { Slot } from "../transform/slot.ts";
+import type { Ended } from "../transform/stop.ts";
 import { commitArchive, type SpoutTarget } from "./commit.ts";
 import { FifoReader } from "./fifo.ts";
 import { ingest, type ArchiveOutcome } from "./ingest.ts";
@@ -41,7 +40,6 @@ export interface SpoutResult {
   truncated: number;
 }
 
-const KILL_GRACE_MS = 2000;
 const JOB_VARS = ["PACH_JOB_ID", "PACH_DATUM_ID", "PACH_OUTPUT_COMMIT_ID"];
 
 export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Promise<SpoutResult> {
@@ -49,34 +47,27 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
   if (!spec.spout) throw new Error(`pipeline "${p.name}" is not a spout`);
   const target: SpoutTarget = { pipeline: p.name, repo: spec.name, branch: spec.outputBranch, overwrite: spec.spout.overwrite, marker: spec.spout.marker };
   const scratch = path.join(app.settings.dataDir, "scratch", `spout-${p.name}-${newId().slice(0, 12)}`);
-  const pfsDir = path.join(scratch, "pfs");
-  const fifo = path.join(pfsDir, "out");
   const logDir = path.join(app.settings.dataDir, "logs", p.name, "spout");
-  const stamp = app.now().toISOString().replace(/[:.]/g, "-");
-  const logFile = path.join(logDir, `spout.${stamp}.log`);
-  const notesFile = path.join(logDir, `spout.${stamp}.calf.log`);
+  await fsp.mkdir(logDir, { recursive: true });
+  // The spout's own lines and calf's notes about its archives, in one log.
+  const log = new RotatingLog(path.join(logDir, `spout.${app.now().toISOString().replace(/[:.]/g, "-")}`), app.now);
   const result: SpoutResult = { exitCode: null, commits: 0, rejected: 0, truncated: 0 };
   const note = (line: string) => {
-    fs.appendFileSync(notesFile, `calf: ${line}\n`);
+    log.line("calf", line);
     app.out.info(`calf: spout ${p.name}: ${line}`);
   };
-  await fsp.mkdir(pfsDir, { recursive: true });
-  await fsp.mkdir(logDir, { recursive: true });
-  app.rt.mkfifo(fifo, 0o600);
-  const reader = new FifoReader(fifo, app.rt);
+  const slot = openSlot(app.rt, opts.sandbox, scratch, { out: "fifo" });
+  const reader = new FifoReader(slot.outDir, app.rt);
   try {
     let marker: MarkerTree | null = target.marker ? await loadMarker(app.db, p.name) : null;
-    const child = await launch(app, p, opts, { pfsDir, fifo, scratch, logFile, marker }, note);
-    if (!child) return { ...result, exitCode: 127 };
-    const onAbort = () => {
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS).unref?.();
-    };
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    if (opts.signal?.aborted) onAbort();
+    const started = await launch(app, p, opts, slot, scratch, marker, log);
+    // A process that cannot be started at all (no such command or working dir) counts as exit 127, as in a shell.
+    const run = started.done.catch((err: Error): Ended => {
+      note(`cannot start the spout: ${err.message}`);
+      return { exitCode: 127, signal: null, timedOut: false };
+    });
     const chunks = reader.chunks({
-      // What left the spout's process group (setsid) goes with it, before the FIFO is drained.
-      exited: child.done.then(() => killOrphans(app.rt, spoutOwner(p.name))),
+      exited: run,
       onStraggler: () => note("stopped reading /pfs/out: a process outside the spout's process group still holds it open"),
     });
     const commits = oneBehind(async (a: ArchiveOutcome) => {
@@ -98,27 +89,23 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
         marker = r.marker;
       }
     });
-    let res: SpawnResult;
+    let res: Ended;
     try {
       await ingest(chunks, app.store, commits.push);
       await commits.drain();
-      res = await child.done;
+      res = await run;
     } catch (err) {
-      child.kill("SIGKILL");
-      await child.done;
       await commits.drain().catch(() => undefined); // no commit may land after we return
       throw err;
     } finally {
-      opts.signal?.removeEventListener("abort", onAbort);
       await chunks.return(undefined);
-      trimLog(logFile);
-      trimLog(notesFile);
     }
     return { ...result, exitCode: res.exitCode };
   } finally {
     reader.close();
+    await slot.close();
+    log.close();
     await fsp.rm(scratch, { recursive: true, force: true });
-    dropIfEmpty(logFile);
   }
 }
 
@@ -141,42 +128,28 @@ export function oneBehind<T>(fn: (item: T) => Promise<void>): { push: (item: T) 
   };
 }
 
-/** Materialises the marker and starts the transform; null (noted) when it cannot start. */
-async function launch(
-  app: App, p: PipelineRow, opts: SpoutOptions,
-  at: { pfsDir: string; fifo: string; scratch: string; logFile: string; marker: MarkerTree | null },
-  note: (line: string) => void,
-): Promise<Child | null> {
+/**
+ * Materialises the marker and starts the transform on `slot`; the promise
+ * settles when it has ended (stopped by `opts.signal`: SIGTERM, then SIGKILL).
+ */
+async function launch(app: App, p: PipelineRow, opts: SpoutOptions, slot: Slot, scratch: string, marker: MarkerTree | null, log: RotatingLog): Promise<{ done: Promise<Ended> }> {
   const spec = p.spec;
   const name = spec.spout!.marker;
-  const entry = name ? await markerEntry(app.repos.trees, at.marker, name) : null;
+  const entry = name ? await markerEntry(app.repos.trees, marker, name) : null;
   const inputs = entry && name
     ? [{ name, repo: spec.name, branch: "marker", commit: "", path: "/", type: entry.type, hash: entry.hash, size: entry.size, reference: false, emptyFiles: false }]
     : [];
-  const m = await materialize({ store: app.store, loader: app.repos.trees, inputs, mode: opts.sandbox ? "binds" : "copy", pfsDir: at.pfsDir, scratch: at.scratch });
-  const pfsRoot = opts.sandbox ? "/pfs" : at.pfsDir;
+  const mode = materializeMode(inputs, slot.sandboxed);
+  const m = await materialize({ store: app.store, loader: app.repos.trees, inputs, mode, pfsDir: slot.pfsDir, scratch });
   const env = transformEnv({
-    base: opts.env ?? process.env, transformEnv: spec.transform.env, pfsRoot, inputs: [],
+    base: opts.env ?? process.env, transformEnv: spec.transform.env, pfsRoot: slot.pfsRoot, inputs: [],
     pipeline: spec.name, jobId: "", datumId: "", outputCommit: "",
   });
   for (const k of JOB_VARS) delete env[k];
-  const fix = (s: string) => (opts.sandbox ? s : rewritePfs(s, pfsRoot));
-  const cmd = spec.transform.cmd.map(fix);
-  const argv = opts.sandbox
-    ? bwrapArgv({ plan: opts.sandbox, inputs: m.binds, outDir: at.fifo, cwd: spec.transform.workingDir, argv: cmd })
-    : cmd;
-  try {
-    return app.rt.spawn({
-      argv, cwd: spec.transform.workingDir, env, outputFile: at.logFile,
-      stdin: spec.transform.stdin ? spec.transform.stdin.map(fix).join("\n") + "\n" : undefined,
-    });
-  } catch (err) {
-    note(`cannot start the spout: ${(err as Error).message}`);
-    return null;
-  }
-}
-
-function dropIfEmpty(file: string): void {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  if (st && st.size === 0) fs.rmSync(file, { force: true });
+  const done = slot.run({
+    argv: spec.transform.cmd.map((a) => slot.fix(a)), cwd: spec.transform.workingDir, env,
+    stdin: spec.transform.stdin ? spec.transform.stdin.map((s) => slot.fix(s)).join("\n") + "\n" : undefined,
+    signal: opts.signal ?? new AbortController().signal, log, binds: mode === "binds" ? m.binds : undefined, owner: spoutOwner(p.name),
+  });
+  return { done };
 }

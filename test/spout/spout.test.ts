@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { getPipeline } from "../../src/db/queries/pipelines.ts";
-import { chooseSandbox, type SandboxPlan } from "../../src/run/probe.ts";
+import { chooseSandbox, type SandboxPlan } from "../../src/transform/probe.ts";
 import { syncPipelines } from "../../src/run/sync.ts";
 import { loadMarker } from "../../src/spout/marker.ts";
 import { oneBehind, runSpout, type SpoutOptions } from "../../src/spout/spout.ts";
@@ -10,6 +10,7 @@ import { openTestApp, quietOut, type TestApp } from "../helpers/app.ts";
 import { listFiles } from "../helpers/tmp.ts";
 import { fileMap } from "../helpers/repo.ts";
 import { bwrapWorks } from "../helpers/run.ts";
+import { parseLogLine } from "../../src/transform/logs.ts";
 
 let t: TestApp | undefined;
 afterEach(() => {
@@ -33,9 +34,11 @@ const files = async (repo: string, ref = 0): Promise<Record<string, string>> => 
   return commits[ref] ? fileMap(t!.app.repos, commits[ref]!) : {};
 };
 const infos = () => (t!.app.out as ReturnType<typeof quietOut>).infos;
+/** The spout's log as text: its own lines, and calf's notes as "calf: ..." lines. */
 const logText = (name: string) => {
   const dir = path.join(t!.app.settings.dataDir, "logs", name, "spout");
-  return fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("");
+  return fs.readdirSync(dir).sort().flatMap((f) => fs.readFileSync(path.join(dir, f), "utf8").split("\n").filter((l) => l))
+    .map(parseLogLine).map((l) => (l.stream === "calf" ? `calf: ${l.text}\n` : `${l.text}\n`)).join("");
 };
 
 // Script files name the FIFO "$PFS_ROOT/out" (calf rewrites /pfs only in cmd and stdin).
@@ -153,8 +156,9 @@ describe.each(modes)("runSpout() with %s", (_mode, plan) => {
     const dir = path.join(t!.app.settings.dataDir, "logs", "feed", "spout");
     const names = fs.readdirSync(dir);
     expect(names).toHaveLength(1);
-    expect(names[0]).toMatch(/^spout\.\d{4}-\d\d-\d\dT[\d-]+Z\.log$/); // `calf logs` tags lines by the part before the first "."
-    expect(fs.readFileSync(path.join(dir, names[0]!), "utf8")).toBe("to stdout\nto stderr\n");
+    expect(names[0]).toMatch(/^spout\.\d{4}-\d\d-\d\dT[\d-]+Z\.0000\.log$/); // `calf logs` tags lines by the part before the first "."
+    const lines = fs.readFileSync(path.join(dir, names[0]!), "utf8").split("\n").filter((l) => l).map(parseLogLine);
+    expect(lines.map((l) => [l.stream, l.text]).sort()).toEqual([["err", "to stderr"], ["out", "to stdout"]]);
   });
 
   test("runSpout() stops the process on abort and keeps the archives it completed", async () => {

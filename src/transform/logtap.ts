@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Runtime } from "../../runtime/types.ts";
-import type { AttemptLog, Stream } from "./logs.ts";
+import type { LogSink, Stream } from "./logs.ts";
 
 /** How often a running attempt's output is moved into its log. */
 const POLL_MS = 25;
@@ -36,7 +36,7 @@ class Fifo {
   }
 
   /** Moves what is in the pipe into `log`. Returns "eof" (no writer has it open), "empty" (a writer, no data) or "data". */
-  pump(log: AttemptLog | null, buf: Uint8Array): "eof" | "empty" | "data" {
+  pump(log: LogSink | null, buf: Uint8Array): "eof" | "empty" | "data" {
     let got = false;
     for (;;) {
       let n: number;
@@ -54,13 +54,13 @@ class Fifo {
   }
 
   /** Writes a last line without "\n" (the attempt ended). */
-  flush(log: AttemptLog | null): void {
+  flush(log: LogSink | null): void {
     const rest = this.#partial + this.#decoder.decode();
     this.#partial = "";
     if (rest && log) log.line(this.#stream, rest);
   }
 
-  #lines(log: AttemptLog, text: string): void {
+  #lines(log: LogSink, text: string): void {
     const parts = (this.#partial + text).split("\n");
     this.#partial = parts.pop()!;
     for (const l of parts) log.line(this.#stream, l);
@@ -74,7 +74,7 @@ class Fifo {
 export class LogTap {
   readonly out: Fifo;
   readonly err: Fifo;
-  #log: AttemptLog | null = null;
+  #log: LogSink | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   readonly #buf = new Uint8Array(64 * 1024);
 
@@ -85,7 +85,7 @@ export class LogTap {
   }
 
   /** Starts moving output into `log` (call before the attempt starts). */
-  begin(log: AttemptLog): void {
+  begin(log: LogSink): void {
     this.#discard(); // whatever a straggler wrote after the last attempt is not this one's
     this.#log = log;
     this.#timer = setInterval(() => this.#pump(), POLL_MS);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { DatumInput } from "../../src/plan/types.ts";
-import { entryPath, transformEnv, type EnvContext } from "../../src/run/env.ts";
+import { entryPath, transformEnv, type EnvContext } from "../../src/transform/env.ts";
 
 const input = (over: Partial<DatumInput>): DatumInput => ({
   name: "in", repo: "in", branch: "master", commit: "c0ffee", path: "/a.txt", type: "file", hash: "h", size: 1, reference: false, emptyFiles: false,

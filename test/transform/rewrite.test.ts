@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { rewritePfs } from "../../src/run/rewrite.ts";
+import { rewritePfs } from "../../src/transform/rewrite.ts";
 
 const R = "/data/scratch/7/pfs";
 

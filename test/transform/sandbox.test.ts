@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { boxArgv, bwrapArgv, CHANNEL, jobScript, runnerScript, shQuote, statusOf, type Bind, type RootEntry, type SandboxPlan } from "../../src/run/sandbox.ts";
+import { boxArgv, bwrapArgv, CHANNEL, jobScript, runnerScript, shQuote, statusOf, type Bind, type RootEntry, type SandboxPlan } from "../../src/transform/sandbox.ts";
 
 const root: RootEntry[] = [
   { name: "bin", link: "usr/bin" },

@@ -26,8 +26,18 @@ export function parseLogLine(raw: string): LogLine {
   return m ? { time: m[1]!, stream: m[2] as Stream, text: m[3]! } : { time: "", stream: "out", text: raw };
 }
 
+/** Where a running transform's lines go (LogTap writes them; the caller closes it). */
+export interface LogSink {
+  line(stream: Stream, text: string): void;
+  /** Writes what is buffered. */
+  flush(): void;
+  /** ": <last lines>" for a failure reason; "" when nothing was written. */
+  tail(): string;
+  close(): void;
+}
+
 /** The log of one attempt, written as lines arrive. The file exists only once something was written. */
-export class AttemptLog {
+export class AttemptLog implements LogSink {
   readonly file: string;
   readonly #now: () => Date;
   #fd: number | null = null;
@@ -86,13 +96,54 @@ export class AttemptLog {
   }
 }
 
-/** Keeps at most LOG_MAX bytes of a log written by a process itself (a spout's): the tail, behind a note. */
-export function trimLog(file: string): void {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  if (!st || st.size <= LOG_MAX) return;
-  const fd = fs.openSync(file, "r");
-  const buf = Buffer.alloc(LOG_MAX);
-  fs.readSync(fd, buf, 0, LOG_MAX, st.size - LOG_MAX);
-  fs.closeSync(fd);
-  fs.writeFileSync(file, Buffer.concat([Buffer.from(`[calf: ${st.size - LOG_MAX} earlier bytes dropped]\n`), buf]));
+/**
+ * The log of a process that runs for days (a spout): files of at most LOG_MAX
+ * bytes, `<base>.0000.log`, `<base>.0001.log`, ..., of which the last `keep`
+ * stay; the name order is the time order.
+ */
+export class RotatingLog implements LogSink {
+  readonly #base: string;
+  readonly #now: () => Date;
+  readonly #keep: number;
+  #seq = 0;
+  #log: AttemptLog;
+  #bytes = 0;
+
+  constructor(base: string, now: () => Date, keep = 10) {
+    this.#base = base;
+    this.#now = now;
+    this.#keep = keep;
+    this.#log = new AttemptLog(this.#file(0), now);
+  }
+
+  line(stream: Stream, text: string): void {
+    const n = Buffer.byteLength(text) + 32;
+    if (this.#bytes + n > LOG_MAX && this.#bytes > 0) this.#rotate();
+    this.#bytes += n;
+    this.#log.line(stream, text);
+  }
+
+  flush(): void {
+    this.#log.flush();
+  }
+
+  tail(): string {
+    return this.#log.tail();
+  }
+
+  close(): void {
+    this.#log.close();
+  }
+
+  #rotate(): void {
+    this.#log.close();
+    this.#seq++;
+    this.#bytes = 0;
+    this.#log = new AttemptLog(this.#file(this.#seq), this.#now);
+    if (this.#seq >= this.#keep) fs.rmSync(this.#file(this.#seq - this.#keep), { force: true });
+  }
+
+  #file(seq: number): string {
+    return `${this.#base}.${String(seq).padStart(4, "0")}.log`;
+  }
 }

@@ -1,39 +1,24 @@
-// A worker slot's sandbox: one bwrap started at the slot's first datum and
+// A slot in the sandbox: one bwrap started at the slot's first attempt and
 // reused for every later one (see sandbox.ts for what runs inside). The host
 // side of the conversation: write the job script, say "go", move the output
-// into the attempt's log, wait for the exit status. A timeout or a stop sends
-// SIGTERM to the datum's processes, and SIGKILL to the whole sandbox if they
-// are not gone after the grace period (the next datum then starts a new one).
-// A datum too big to copy runs in a sandbox of its own, with its inputs bound.
+// into the attempt's log, wait for the exit status. Stopping (stop.ts) sends
+// SIGTERM to the attempt's processes and SIGKILL to the whole sandbox after
+// the grace period (the next attempt then starts a new one). An attempt with
+// `binds` (a datum too big to copy) runs in a sandbox of its own.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LineChild, Runtime, SpawnResult } from "../../runtime/types.ts";
-import type { AttemptLog } from "./logs.ts";
+import type { LineChild, Runtime } from "../../runtime/types.ts";
 import { LogTap } from "./logtap.ts";
 import { boxArgv, jobScript, statusOf, type Bind, type SandboxPlan } from "./sandbox.ts";
+import type { Attempt, Slot } from "./slot.ts";
+import { KILL_GRACE_MS, supervise, type Ended } from "./stop.ts";
 
-export interface Attempt {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  cwd: string;
-  stdin?: string;
-  timeoutMs?: number;
-  signal: AbortSignal;
-  /** Where the attempt's stdout and stderr go, line by line. */
-  log: AttemptLog;
-  /** /pfs made of these read-only binds instead of the slot's folder (a sandbox for this datum alone). */
-  binds?: Bind[];
-}
-
-/** How long a stopped or timed-out transform gets between SIGTERM and SIGKILL. */
-const KILL_GRACE_MS = 2000;
-
-export class SlotBox {
-  readonly pfsDir: string;
-  readonly outDir: string;
+export class BoxSlot implements Slot {
+  readonly sandboxed = true;
+  readonly pfsRoot = "/pfs";
   readonly channelDir: string;
   /** The transform's stdout and stderr: FIFOs in the channel folder. */
-  readonly tap: LogTap;
+  readonly #tap: LogTap;
   /** bwrap's own stderr (why a sandbox could not start); outside the channel. */
   readonly #stderrFile: string;
   #child: LineChild | null = null;
@@ -43,19 +28,22 @@ export class SlotBox {
   constructor(
     private readonly rt: Runtime,
     private readonly plan: SandboxPlan,
-    scratch: string,
+    dir: string,
+    readonly pfsDir: string,
+    readonly outDir: string,
   ) {
-    this.pfsDir = path.join(scratch, "pfs");
-    this.outDir = path.join(this.pfsDir, "out");
-    this.channelDir = path.join(scratch, "channel");
-    this.#stderrFile = path.join(scratch, "bwrap.err");
-    fs.mkdirSync(this.outDir, { recursive: true });
+    this.channelDir = path.join(dir, "channel");
+    this.#stderrFile = path.join(dir, "bwrap.err");
     fs.mkdirSync(this.channelDir, { recursive: true });
-    this.tap = new LogTap(this.channelDir, rt);
+    this.#tap = new LogTap(this.channelDir, rt);
   }
 
-  /** Runs one attempt; throws when the sandbox itself failed (its stderr says why). */
-  async run(a: Attempt): Promise<SpawnResult> {
+  /** Inside the sandbox /pfs is /pfs: nothing to rewrite. */
+  fix(text: string): string {
+    return text;
+  }
+
+  async run(a: Attempt): Promise<Ended> {
     const inPfs = a.cwd === "/pfs" || a.cwd.startsWith("/pfs/"); // exists only inside the sandbox
     if (!inPfs && !fs.statSync(a.cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`working directory "${a.cwd}" does not exist`);
@@ -63,46 +51,41 @@ export class SlotBox {
     writeFresh(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env: a.env, cwd: a.cwd, stdin: a.stdin !== undefined }));
     if (a.stdin !== undefined) writeFresh(path.join(this.channelDir, "stdin"), a.stdin);
     const child = await this.#start(a.binds);
-    this.tap.begin(a.log);
+    this.#tap.begin(a.log);
     child.send("go");
-
-    // A timeout or stop sends SIGTERM to the runner's process group: the datum's
-    // processes (the runner, PID 1, ignores it); SIGKILL to the sandbox after the grace.
-    let timedOut = false;
-    let stopped = false;
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    const end = () => {
-      if (grace) return;
-      const runner = childOf(child.pid);
-      if (runner) this.rt.signalGroup(runner, "SIGTERM");
-      else child.kill("SIGKILL");
-      grace = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-    };
-    const onAbort = () => ((stopped = true), end());
-    const timer = a.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), end()), a.timeoutMs);
-    a.signal.addEventListener("abort", onAbort, { once: true });
-    if (a.signal.aborted) onAbort();
-    try {
+    let stopping = false;
+    const done = (async () => {
       const answer = await child.receive();
-      if (answer !== null) return { ...statusOf(answer), timedOut };
-      // The sandbox is gone: killed after the grace, or it died (bwrap could not start it).
+      if (answer !== null) return statusOf(answer);
+      // The sandbox is gone: killed after the grace period, or it died (bwrap could not start it).
       this.#child = null;
-      const done = await child.done;
-      if (timedOut || stopped) return { exitCode: null, signal: "SIGKILL", timedOut };
+      const end = await child.done;
+      if (stopping) return { exitCode: null, signal: "SIGKILL" };
       const why = fs.readFileSync(this.#stderrFile, "utf8").trim().split("\n").slice(-3).join("; ");
-      throw new Error(`the datum's sandbox ended (${done.signal ?? `exit ${done.exitCode}`})${why ? `: ${why}` : ""}`);
+      throw new Error(`the datum's sandbox ended (${end.signal ?? `exit ${end.exitCode}`})${why ? `: ${why}` : ""}`);
+    })();
+    // SIGTERM reaches the attempt's processes through the runner's process group
+    // (the runner, PID 1, ignores it); SIGKILL ends the whole sandbox.
+    const stop = {
+      term: () => {
+        stopping = true;
+        const runner = childOf(child.pid);
+        if (runner) this.rt.signalGroup(runner, "SIGTERM");
+        else child.kill("SIGKILL");
+      },
+      kill: () => child.kill("SIGKILL"),
+    };
+    try {
+      return await supervise(stop, done, a);
     } finally {
-      clearTimeout(timer);
-      clearTimeout(grace);
-      a.signal.removeEventListener("abort", onAbort);
-      await this.tap.end();
+      await this.#tap.end();
     }
   }
 
   /** Ends the sandbox: the runner sees end of input and exits; SIGKILL if it does not. */
   async close(): Promise<void> {
     await this.#stop();
-    this.tap.close();
+    this.#tap.close();
   }
 
   async #stop(): Promise<void> {
