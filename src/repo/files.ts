@@ -19,6 +19,8 @@ export interface PutOptions {
   statCache?: StatCache;
   /** The clock (ms) the stat cache's racy check compares file times with. */
   now?: () => number;
+  /** Called with each path whose existing file the put appends to (not with --overwrite). */
+  onAppend?: (path: string) => void;
 }
 
 interface Source {
@@ -74,6 +76,7 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
         if (existing?.type === "file" && existing.hash === stored.hash) return;
         changes[i] = { path: s.target, file: stored };
       } else {
+        if (existing?.type === "file") opts.onAppend?.(s.target);
         changes[i] = { path: s.target, file: existing?.type === "file" ? await appendTo(repos, existing.hash, stored.hash) : stored };
       }
     });
