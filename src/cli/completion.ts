@@ -200,7 +200,8 @@ function fishFlag(f: FlagInfo, cond: string): string {
   if (cond) parts.push(`-n ${fq(cond)}`);
   parts.push(`-l ${f.long.slice(2)}`);
   if (f.short) parts.push(`-s ${f.short.slice(1)}`);
-  if (f.valued) parts.push("-r -F");
+  if (f.long === "--output") parts.push("-x -a 'json text'");
+  else if (f.valued) parts.push("-r -F");
   if (f.help) parts.push(`-d ${fq(f.help)}`);
   return parts.join(" ");
 }
@@ -249,7 +250,6 @@ function fishScript(commands: CommandDef[]): string {
     "",
     "complete -c calf -f",
     ...GLOBALS.map((f) => fishFlag(f, "")),
-    `complete -c calf -n '__fish_seen_argument -s o -l output; and not __calf_is get file' -x -a 'json text'`,
     ...verbs.map((v) => `complete -c calf -n 'test (count (__calf_words)) -eq 0' -a ${v} -d ${fq(verbSummary(commands, v))}`),
     ...commands.filter((c) => c.words.length === 2).map((c) => `complete -c calf -n '__calf_verb_only ${c.words[0]}' -a ${c.words[1]} -d ${fq(c.summary)}`),
     `complete -c calf -n '__calf_verb_only completion' -a 'bash zsh fish'`,

@@ -34,7 +34,7 @@ export const dataCommands: Command[] = [
     },
   },
   {
-    words: ["list", "repo"], usage: "list repo", summary: "list repos", flags: {}, maxArgs: 0, mode: "read",
+    words: ["list", "repo"], usage: "list repo", summary: "repos with size, head commit and creation time", flags: {}, maxArgs: 0, mode: "read",
     examples: ["calf list repo", "calf list repo -o json | jq -r '.[].name'"],
     async run(app) {
       const repos = await app.repos.listRepos();
