@@ -69,6 +69,11 @@ async function collect(ctx: Context, jobCount: number): Promise<DumpFile[]> {
   const env = redactEnv(ctx.env, secrets);
   if (ctx.settings.authToken) secrets.add(ctx.settings.authToken);
   collectUrlSecrets(ctx.settings.dbUrl, secrets);
+  // Secret values the specs give transforms (transform.env) may show up in logs: scrub them everywhere too.
+  const dir = ctx.settings.pipelinesDir;
+  const app = await ctx.openData();
+  const lint = await loadFolder(dir, { existingRepos: app ? await app.repos.repoNames() : [] });
+  for (const spec of lint.specs) redactEnv(spec.transform.env, secrets);
   const files: DumpFile[] = [];
   const add = (name: string, text: string) => files.push({ name, text: redactText(text, secrets) });
   const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
@@ -84,15 +89,12 @@ async function collect(ctx: Context, jobCount: number): Promise<DumpFile[]> {
     db_url: ctx.settings.dbUrl, db_auth_token: ctx.settings.authToken ? REDACTED : null,
   }));
 
-  const dir = ctx.settings.pipelinesDir;
   const specFiles = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => SPEC_FILE.test(n)).sort() : [];
   for (const n of specFiles) {
     const st = fs.statSync(path.join(dir, n), { throwIfNoEntry: false });
     if (st?.isFile() && st.size <= 1 << 20) add(`pipelines/${n}`, fs.readFileSync(path.join(dir, n), "utf8"));
   }
 
-  const app = await ctx.openData();
-  const lint = await loadFolder(dir, { existingRepos: app ? await app.repos.repoNames() : [] });
   add("lint.txt", [...lint.issues.map(formatIssue), ...lint.notices.map((n) => `notice: ${n}`)].join("\n") + "\n");
   if (!app) {
     add("data.txt", `no data dir at ${ctx.settings.dataDir}\n`);

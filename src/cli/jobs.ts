@@ -23,7 +23,8 @@ const DATUM_STATES: DatumRow["state"][] = ["success", "skipped", "failed", "reco
 function stateFlag<S extends string>(value: string | undefined, states: readonly S[], what: string): S | undefined {
   if (value === undefined) return undefined;
   if ((states as readonly string[]).includes(value)) return value as S;
-  const close = suggest(value, states);
+  // "failed" for a job means "failure" (the datum word): a shared stem counts as close too.
+  const close = suggest(value, states) ?? states.find((s) => value.length >= 4 && s.startsWith(value.slice(0, 4)));
   throw usageError(`--state: "${value}" is not a ${what} state`, close ? `did you mean "${close}"?` : `one of: ${states.join(", ")}`);
 }
 

@@ -65,10 +65,9 @@ export function collectUrlSecrets(text: string, secrets: Set<string>): void {
 export function redactText(text: string, secrets: Iterable<string>): string {
   let out = text;
   for (const s of [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
-  out = redactUrl(out);
+  out = redactUrl(out).replace(BEARER, `$1 ${REDACTED}`);
   // key: value / key = value / "key": "value", with a secret-sounding key (YAML block and flow style, JSON, shell).
-  out = out.replace(/(["']?)([A-Za-z_][\w.-]*)\1(\s*[:=]\s*)("[^"\n]*"|'[^'\n]*'|[^\s,}\]#]+)/g, (all, q: string, key: string, sep: string, value: string) =>
-    isSecretName(key) && value !== REDACTED && !/^["']?$/.test(value) && !/^[{\[]/.test(value) ? `${q}${key}${q}${sep}${REDACTED}` : all);
-  out = out.replace(TOKEN_SHAPES, REDACTED).replace(BEARER, `$1 ${REDACTED}`);
-  return out;
+  out = out.replace(/(["']?)([A-Za-z_][\w.-]*)\1(\s*[:=]\s*)("[^"\n]*"|'[^'\n]*'|[^\s,{}\[\]#][^\s,}\]#]*)/g, (all, q: string, key: string, sep: string, value: string) =>
+    isSecretName(key) && value !== REDACTED && !/^["']?$/.test(value) && !/^(Bearer|Basic|Token)$/.test(value) ? `${q}${key}${q}${sep}${REDACTED}` : all);
+  return out.replace(TOKEN_SHAPES, REDACTED);
 }

@@ -190,3 +190,32 @@ describe("stdout closed early", () => {
     }
   });
 });
+
+describe("calf, calf --version, calf help", () => {
+  const inEmpty = (args: string[]) => {
+    const cwd = tempDir();
+    try {
+      return calf(args, { cwd });
+    } finally {
+      removeDir(cwd);
+    }
+  };
+
+  test("calf --version from source prints the package version and (dev)", () => {
+    const version = JSON.parse(fs.readFileSync(path.join(import.meta.dir, "../../package.json"), "utf8")).version;
+    expect(inEmpty(["--version"])).toEqual({ code: 0, stdout: `calf ${version} (dev)\n`, stderr: "" });
+  });
+
+  test("calf help COMMAND prints what calf COMMAND --help prints; calf help VERB what calf VERB --help does", () => {
+    expect(inEmpty(["help", "put", "file"]).stdout).toBe(inEmpty(["put", "file", "--help"]).stdout);
+    expect(inEmpty(["help", "list"]).stdout).toBe(inEmpty(["list", "--help"]).stdout);
+    expect(inEmpty(["help"]).stdout).toBe(inEmpty(["--help"]).stdout);
+  });
+
+  test("calf alone prints the overview on stderr and exits 2", () => {
+    const r = inEmpty([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(inEmpty(["--help"]).stdout);
+  });
+});
