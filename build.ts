@@ -2,6 +2,7 @@
 // native driver embedded. Runs checkBeforeBuild() first, so a broken example pipeline
 // fails the build before a binary exists. Bun only (Bun.build); never imported by src/.
 import type { BunPlugin } from "bun";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -77,6 +78,23 @@ export function libsqlNativePlugin(pkg = libsqlNativePackage()): BunPlugin {
   };
 }
 
+/**
+ * What `calf --version` names (src/version.ts): the commit being built (12 hex
+ * digits, "-dirty" with uncommitted changes to tracked files, "unknown" outside
+ * git) and the build date (UTC; SOURCE_DATE_EPOCH, when set, for reproducible builds).
+ */
+export function buildInfo(root = ROOT, env = process.env): { commit: string; date: string } {
+  const git = (...args: string[]) => spawnSync("git", ["-C", root, ...args], { encoding: "utf8" });
+  const head = git("rev-parse", "--short=12", "HEAD");
+  let commit = "unknown";
+  if (head.status === 0) {
+    commit = head.stdout.trim();
+    if (git("status", "--porcelain", "--untracked-files=no").stdout.trim() !== "") commit += "-dirty";
+  }
+  const epoch = env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH) ? Number(env.SOURCE_DATE_EPOCH) * 1000 : Date.now();
+  return { commit, date: new Date(epoch).toISOString().slice(0, 10) };
+}
+
 export interface BuildOptions {
   entry?: string;
   outfile?: string;
@@ -94,6 +112,8 @@ export async function buildBinary({ entry = DEFAULT_ENTRY, outfile = DEFAULT_OUT
     minify: true,
     sourcemap: "none",
     plugins: [libsqlNativePlugin()],
+    // src/version.ts reads these; from source they are undefined and --version says "dev".
+    define: (({ commit, date }) => ({ CALF_BUILD_COMMIT: JSON.stringify(commit), CALF_BUILD_DATE: JSON.stringify(date) }))(buildInfo()),
     // A user's .env or bunfig.toml in the folder where calf runs must not change calf.
     compile: { outfile: resolve(outfile), autoloadDotenv: false, autoloadBunfig: false },
     throw: false,

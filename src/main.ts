@@ -2,24 +2,28 @@
 // exits. Parses the command line, opens the data dir as the command needs,
 // runs the command, and maps errors to one stderr line and an exit code.
 import { loadRuntime } from "../runtime/index.ts";
-import { openApp, resolveSettings } from "./app.ts";
+import { openApp, resolveSettings, type App } from "./app.ts";
 import { parseArgs, str, bool, type Parsed } from "./cli/args.ts";
-import type { Command } from "./cli/command.ts";
-import { dataCommands } from "./cli/data.ts";
-import { jobCommands } from "./cli/jobs.ts";
-import { pipelineCommands } from "./cli/pipelines.ts";
+import type { Command, Context } from "./cli/command.ts";
+import { commands } from "./cli/commands.ts";
+import { missingData } from "./cli/datadir.ts";
+import { commandHelp, overviewHelp, topicHelp } from "./cli/help.ts";
 import type { Out } from "./cli/output.ts";
 import { CalfError, exitCodeOf, usageError } from "./errors.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionLine } from "./version.ts";
 
-export const commands: Command[] = [...dataCommands, ...pipelineCommands, ...jobCommands];
+/** Set once stdout's reader has gone away (`calf plan | head`): later output is dropped. */
+let stdoutGone = false;
 
 function makeOut(flags: Parsed["flags"]): Out {
   const fmt = str(flags, "output");
   return {
     json: fmt === "json",
     quiet: bool(flags, "quiet"),
-    write: (t) => void process.stdout.write(t),
+    tty: !!process.stdout.isTTY,
+    write: (t) => {
+      if (!stdoutGone) process.stdout.write(t);
+    },
     info: (t) => {
       if (!bool(flags, "quiet")) process.stderr.write(t + "\n");
     },
@@ -27,23 +31,28 @@ function makeOut(flags: Parsed["flags"]): Out {
   };
 }
 
-function helpText(cmd?: Command): string {
-  if (cmd) {
-    const flags = Object.keys(cmd.flags).map((f) => `--${f}`).join(" ");
-    return `usage: calf ${cmd.usage}\n\n${cmd.summary}\n${flags ? `\nflags: ${flags}\n` : ""}`;
-  }
-  const w = Math.max(...commands.map((c) => c.usage.length));
-  return [
-    `calf ${VERSION}: Pachyderm-style data pipelines on one machine`,
-    "",
-    "usage: calf COMMAND [args] [--data-dir DIR] [--pipelines DIR] [--db URL] [-o json|text] [--quiet]",
-    "",
-    ...commands.map((c) => `  ${c.usage.padEnd(w)}  ${c.summary}`),
-    "",
-  ].join("\n");
+const isEpipe = (err: unknown) => (err as { code?: string } | null)?.code === "EPIPE";
+
+/**
+ * A closed stdout is the reader's choice, not a failure (`calf list datum J | head`):
+ * no stack trace, exit 0. A command that only reads stops at once; one that
+ * writes finishes its change with its output dropped.
+ */
+function onClosedOutput(readOnly: () => boolean): void {
+  const handle = (err: unknown) => {
+    if (!isEpipe(err)) throw err;
+    stdoutGone = true;
+    if (readOnly()) process.exit(0);
+  };
+  process.stdout.on("error", handle);
+  process.stderr.on("error", (err) => {
+    if (!isEpipe(err)) throw err;
+  });
 }
 
 async function main(): Promise<number> {
+  let cmd: Command | null = null;
+  onClosedOutput(() => cmd === null || cmd.mode !== "write");
   const rt = await loadRuntime();
   let parsed: Parsed;
   try {
@@ -51,28 +60,47 @@ async function main(): Promise<number> {
   } catch (err) {
     return report(err);
   }
-  const { command, flags } = parsed;
-  if (bool(flags, "version") && !command) {
-    process.stdout.write(`calf ${VERSION}\n`);
+  const { flags } = parsed;
+  cmd = parsed.command as Command | null;
+  if (bool(flags, "help")) {
+    process.stdout.write(parsed.topic ? topicHelp(parsed.topic[0]!, commands) : cmd ? commandHelp(cmd) : overviewHelp(commands, VERSION));
     return 0;
   }
-  if (bool(flags, "help") || !command) {
-    process.stdout.write(helpText(command as Command | undefined));
-    return command || bool(flags, "help") ? 0 : 2;
+  if (bool(flags, "version")) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (!cmd) {
+    process.stderr.write(overviewHelp(commands, VERSION));
+    return 2;
   }
   const fmt = str(flags, "output");
-  const cmd = command as Command;
-  const isGetFile = cmd.words.join(" ") === "get file";
-  if (fmt && fmt !== "json" && fmt !== "text" && !isGetFile) return report(usageError(`-o takes json or text, got "${fmt}"`));
-  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db") }, process.env, process.cwd());
+  // A command that gives -o a meaning of its own (get file -o FILE) checks it itself.
+  if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(usageError(`-o takes json or text, got "${fmt}"`));
+  const cwd = process.cwd();
+  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db") }, process.env, cwd);
   const out = makeOut(flags);
   if (cmd.mode === "none") {
+    const opened: App[] = [];
+    const ctx = {
+      rt, settings, out, env: process.env, cwd, commands, now: () => new Date(),
+      async openData(opts?: { create: true }) {
+        if (!opts?.create && missingData(settings, cwd)) return null;
+        const app = await openApp(rt, settings, out, { write: !!opts?.create });
+        opened.push(app);
+        return app;
+      },
+    } as Context;
     try {
-      return await cmd.run(null as never, parsed);
+      return await cmd.run(ctx, parsed);
     } catch (err) {
       return report(err);
+    } finally {
+      for (const a of opened) a.close();
     }
   }
+  const missing = cmd.mode === "write" && cmd.createsData ? null : missingData(settings, cwd);
+  if (missing) return report(missing);
   let app;
   try {
     app = await openApp(rt, settings, out, { write: cmd.mode === "write" });
@@ -89,6 +117,9 @@ async function main(): Promise<number> {
 }
 
 function report(err: unknown): number {
+  // The reader of stdout went away mid-stream (get file | head -c1): not an error.
+  const code = (err as { code?: string } | null)?.code;
+  if (isEpipe(err) || (stdoutGone && (code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_PREMATURE_CLOSE"))) return 0;
   if (err instanceof CalfError) {
     process.stderr.write(`calf: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);

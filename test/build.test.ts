@@ -63,9 +63,17 @@ test("the clean environment has no bun, node or deno and no node_modules above i
   }
 });
 
-test("calf --version exits 0 and prints the package version", () => {
+test("calf --version exits 0 and prints the package version, the build's commit and date", () => {
   const r = sh("../calf --version");
-  expect(r).toMatchObject({ code: 0, stdout: `calf ${VERSION}\n` });
+  expect(r.code).toBe(0);
+  const m = /^calf (\S+) \(([0-9a-f]{12})(-dirty)? (\d{4}-\d{2}-\d{2})\)\n$/.exec(r.stdout);
+  expect(m?.[1]).toBe(VERSION);
+  // The commit is one of this repository's (the binary may predate HEAD: freshBinary() reuses it).
+  expect(spawnSync("git", ["-C", ROOT, "cat-file", "-e", `${m![2]}^{commit}`]).status).toBe(0);
+  const built = Date.parse(`${m![4]}T00:00:00Z`);
+  expect(built).toBeLessThanOrEqual(Date.now());
+  // The date is the day dist/calf was built (the day its file was written, give or take a midnight).
+  expect(Math.abs(built - Date.parse(new Date(statSync(DEFAULT_OUTFILE).mtimeMs).toISOString().slice(0, 10)))).toBeLessThanOrEqual(86_400_000);
 });
 
 test("calf create repo, put file from stdin and get file round-trip the bytes", () => {

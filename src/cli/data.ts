@@ -1,26 +1,32 @@
-// Data commands (SPEC §2.1): repos, files, commits.
+// Data commands (SPEC §2.1): repos, files, commits. Each definition carries
+// its help: flag descriptions and examples (help pages, completion).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
 import type { App } from "../app.ts";
+import { getJob } from "../db/queries/jobs.ts";
+import { getPipeline, listPipelines } from "../db/queries/pipelines.ts";
 import { invalid, notFound, usageError } from "../errors.ts";
 import { deleteFile, putFile } from "../repo/files.ts";
 import { StatCache } from "../store/statcache.ts";
 import { parseFileArg, parseRepoRef } from "../repo/paths.ts";
 import { diffTrees } from "../repo/diff.ts";
 import { globEntries } from "../plan/glob.ts";
+import { leaves } from "../run/inputs.ts";
 import { bool, int, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { commitJson, fileJson, repoJson } from "./json.ts";
-import { humanBytes, printable, printFields, printJson, printTable, short } from "./output.ts";
+import { humanBytes, looksBinary, printable, printFields, printJson, printTable, short } from "./output.ts";
 
 const defaultBranch = (ref: string | undefined) => ref ?? "master";
 
 export const dataCommands: Command[] = [
   {
     words: ["create", "repo"], usage: "create repo NAME [--description TEXT]", summary: "create an empty repo with branch master",
-    flags: { description: "string" }, minArgs: 1, maxArgs: 1, mode: "write",
+    flags: { description: "string" }, flagHelp: { description: "TEXT: what the repo holds (shown by list repo -o json)" },
+    examples: ["calf create repo images", 'calf create repo logs --description "raw access logs"'],
+    minArgs: 1, maxArgs: 1, mode: "write", createsData: true,
     async run(app, p) {
       await app.repos.createRepo(p.args[0]!, { description: str(p.flags, "description") });
       app.out.info(`created repo ${p.args[0]}`);
@@ -28,7 +34,8 @@ export const dataCommands: Command[] = [
     },
   },
   {
-    words: ["list", "repo"], usage: "list repo", summary: "list repos", flags: {}, maxArgs: 0, mode: "read",
+    words: ["list", "repo"], usage: "list repo", summary: "repos with size, head commit and creation time", flags: {}, maxArgs: 0, mode: "read",
+    examples: ["calf list repo", "calf list repo -o json | jq -r '.[].name'"],
     async run(app) {
       const repos = await app.repos.listRepos();
       if (app.out.json) printJson(app.out, repos.map(repoJson));
@@ -38,7 +45,9 @@ export const dataCommands: Command[] = [
   },
   {
     words: ["delete", "repo"], usage: "delete repo NAME [--force]", summary: "delete a repo and its history",
-    flags: { force: "bool" }, minArgs: 1, maxArgs: 1, mode: "write",
+    flags: { force: "bool" }, flagHelp: { force: "delete it even though pipelines read it" },
+    examples: ["calf delete repo scratch"],
+    minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
       const name = p.args[0]!;
       await app.repos.requireRepo(name);
@@ -56,17 +65,41 @@ export const dataCommands: Command[] = [
   {
     words: ["put", "file"], usage: "put file REPO[@BRANCH]:PATH -f SRC [-r] [--overwrite] [--message M]",
     summary: "add a file, directory (-r) or stdin (-f -); appends unless --overwrite",
+    details: [
+      "An existing file is appended to (Pachyderm 1.x); --overwrite replaces it. One command makes one",
+      "commit, unless a commit is open on the branch (start commit). A branch that does not exist yet is",
+      "created (calf says so). Re-putting a folder with -r --overwrite reads only files that changed;",
+      "without --overwrite, calf warns when the put appends to files that already exist. In a folder,",
+      "symbolic links, FIFOs, sockets and devices are skipped, each named on stderr (--follow-links follows links).",
+    ].join("\n"),
     flags: { file: "string", recursive: "bool", overwrite: "bool", message: "string", "follow-links": "bool" }, aliases: { "-f": "file", "-r": "recursive", "-m": "message" },
+    flagHelp: {
+      file: "SRC: a local file, a folder (with -r), or - for stdin",
+      recursive: "put a whole folder: its tree lands under PATH",
+      overwrite: "replace existing files instead of appending to them",
+      message: "M: the commit message",
+      "follow-links": "with -r: put what symbolic links point to (files and folders) instead of skipping them",
+    },
+    examples: [
+      "calf put file images@master:/cat.png -f cat.png",
+      "calf put file images@master:/raw -f photos/ -r --overwrite   # a folder, one commit",
+      "echo hello | calf put file notes@master:/hello.txt -f -",
+    ],
     minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
       const dest = parseFileArg(p.args[0]!, { pathRequired: true });
       const src = str(p.flags, "file");
       if (!src) throw usageError("put file needs a source", "add -f FILE, -f DIR -r, or -f - for stdin");
       if (dest.path === "/" && src !== "-" && !bool(p.flags, "recursive")) throw usageError(`put file needs a file path, not "/"`, "write REPO@BRANCH:/name");
+      const branch = defaultBranch(dest.ref);
+      await app.repos.requireRepo(dest.repo);
+      const newBranch = !(await app.repos.hasBranch(dest.repo, branch));
+      const appended: string[] = [];
       const skipped: string[] = [];
-      const c = await putFile(app.repos, dest.repo, defaultBranch(dest.ref), dest.path, src, {
-        recursive: bool(p.flags, "recursive"), overwrite: bool(p.flags, "overwrite"), message: str(p.flags, "message"),
-        statCache: new StatCache(app.db), followLinks: bool(p.flags, "follow-links"),
+      const recursive = bool(p.flags, "recursive");
+      const c = await putFile(app.repos, dest.repo, branch, dest.path, src, {
+        recursive, overwrite: bool(p.flags, "overwrite"), message: str(p.flags, "message"),
+        statCache: new StatCache(app.db), onAppend: (f) => void appended.push(f), followLinks: bool(p.flags, "follow-links"),
         onSkip: (local, why) => void skipped.push(`  ${printable(local)}: ${why}`),
       });
       if (skipped.length) {
@@ -74,13 +107,20 @@ export const dataCommands: Command[] = [
         if (skipped.length > shown.length) shown.push(`  and ${skipped.length - shown.length} more`);
         app.out.warn(`calf: put file: skipped ${skipped.length} entr${skipped.length === 1 ? "y" : "ies"} of "${printable(src)}" that ${skipped.length === 1 ? "is" : "are"} not a regular file or folder:\n${shown.join("\n")}`);
       }
+      if (newBranch && !c.unchanged) app.out.info(`created branch ${dest.repo}@${c.branch} (it did not exist)`);
+      if (recursive && appended.length) {
+        appended.sort();
+        app.out.warn(`calf: warning: appended to ${appended.length} existing file${appended.length === 1 ? "" : "s"} (${appended.slice(0, 3).join(", ")}${appended.length > 3 ? ", ..." : ""}); their content is now doubled if you put the same folder again`);
+        app.out.warn("hint: add --overwrite to replace files instead (calf put file keeps Pachyderm's append by default)");
+      }
       app.out.info(c.unchanged ? `nothing changed: ${dest.repo}@${c.branch} stays at ${c.id}` : c.finished ? `committed ${c.id} to ${dest.repo}@${c.branch}` : `added to open commit ${c.id} on ${dest.repo}@${c.branch}`);
       return 0;
     },
   },
   {
     words: ["delete", "file"], usage: "delete file REPO[@BRANCH]:PATH", summary: "delete a file or directory subtree (one commit)",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "write",
+    flags: {}, examples: ["calf delete file images@master:/cat.png", "calf delete file images@master:/raw   # a whole folder"],
+    minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
       const dest = parseFileArg(p.args[0]!, { pathRequired: true });
       const c = await deleteFile(app.repos, dest.repo, defaultBranch(dest.ref), dest.path);
@@ -90,10 +130,15 @@ export const dataCommands: Command[] = [
   },
   {
     words: ["start", "commit"], usage: "start commit REPO[@BRANCH]", summary: "open a commit: later puts and deletes join it until finish",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "write",
+    details: "Nothing is visible, and no job starts, until finish commit. Prints the open commit's id.",
+    flags: {}, examples: ["calf start commit images", "calf put file images@master:/a.png -f a.png", "calf finish commit images"],
+    minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
       const r = parseRepoRef(p.args[0]!);
-      const c = await app.repos.startCommit(r.repo, defaultBranch(r.ref));
+      const branch = defaultBranch(r.ref);
+      const newBranch = (await app.repos.findRepo(r.repo)) && !(await app.repos.hasBranch(r.repo, branch));
+      const c = await app.repos.startCommit(r.repo, branch);
+      if (newBranch) app.out.info(`branch ${r.repo}@${branch} does not exist: finish commit creates it`);
       if (app.out.json) printJson(app.out, commitJson(c));
       else app.out.write(`${c.id}\n`);
       return 0;
@@ -101,7 +146,8 @@ export const dataCommands: Command[] = [
   },
   {
     words: ["finish", "commit"], usage: "finish commit REPO[@BRANCH]", summary: "finish the open commit: it becomes visible and triggers jobs",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "write",
+    flags: {}, examples: ["calf finish commit images", "calf finish commit images@dev"],
+    minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
       const r = parseRepoRef(p.args[0]!);
       const c = await app.repos.finishCommit(r.repo, defaultBranch(r.ref));
@@ -110,27 +156,42 @@ export const dataCommands: Command[] = [
     },
   },
   {
-    words: ["get", "file"], usage: "get file REPO@REF:PATH [-o FILE] [-r]", summary: "print a file's bytes (or a directory as tar with -r)",
-    flags: { recursive: "bool" }, aliases: { "-r": "recursive" }, minArgs: 1, maxArgs: 1, mode: "read",
+    words: ["get", "file"], usage: "get file REPO@REF:PATH [-o FILE] [-r] [--force]", summary: "print a file's bytes (or a directory as tar with -r)",
+    details: "A binary file (or a tar stream) is not written to a terminal unless --force: redirect it, pipe it, or use -o FILE.",
+    flags: { recursive: "bool", force: "bool" }, aliases: { "-r": "recursive" },
+    flagHelp: {
+      recursive: "a directory, as a tar stream",
+      force: "write binary bytes even to a terminal",
+      output: "FILE: write to FILE instead of stdout",
+    },
+    examples: [
+      "calf get file images@master:/cat.png -o cat.png",
+      "calf get file counts@master^1:/total.txt      # the parent of master's head",
+      "calf get file images@master:/raw -r | tar -t   # a folder as tar",
+    ],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const a = parseFileArg(p.args[0]!, { pathRequired: true });
       const c = await app.repos.resolve(a.repo, a.ref);
       const e = await app.repos.lookup(c, a.path);
       if (!e) throw notFound(`path "${a.path}" does not exist in ${a.repo}@${a.ref ?? "master"}`, `list files with: calf list file ${a.repo}@${a.ref ?? "master"}:/`);
       const target = str(p.flags, "output");
-      const dest = target && target !== "json" && target !== "text" ? fs.createWriteStream(target) : process.stdout;
-      if (e.type === "dir") {
-        if (!bool(p.flags, "recursive")) throw usageError(`"${a.path}" is a directory`, "add -r to get it as a tar stream");
-        await pipeline(await tarOf(app, c, a.path), dest);
-      } else {
-        await pipeline(app.store.stream(e.hash), dest, { end: dest !== process.stdout });
+      const toFile = !!target && target !== "json" && target !== "text";
+      if (e.type === "dir" && !bool(p.flags, "recursive")) throw usageError(`"${a.path}" is a directory`, "add -r to get it as a tar stream");
+      if (!toFile && app.out.tty && !bool(p.flags, "force") && (e.type === "dir" || looksBinary(headOf(app.store.pathOf(e.hash))))) {
+        throw usageError(`get file: ${e.type === "dir" ? `"${a.path}" as tar` : `"${a.path}" is binary`}: not writing it to a terminal`, "redirect or pipe it, use -o FILE, or add --force");
       }
+      const dest = toFile ? fs.createWriteStream(target) : process.stdout;
+      if (e.type === "dir") await pipeline(await tarOf(app, c, a.path), dest);
+      else await pipeline(app.store.stream(e.hash), dest, { end: dest !== process.stdout });
       return 0;
     },
   },
   {
     words: ["list", "file"], usage: "list file REPO@REF:DIR [-r]", summary: "list entries under a directory",
-    flags: { recursive: "bool" }, aliases: { "-r": "recursive" }, minArgs: 1, maxArgs: 1, mode: "read",
+    flags: { recursive: "bool" }, aliases: { "-r": "recursive" }, flagHelp: { recursive: "every entry below DIR, not only its children" },
+    examples: ["calf list file images@master:/", "calf list file images@master:/raw -r -o json"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const a = parseFileArg(p.args[0]!);
       const c = await app.repos.resolve(a.repo, a.ref);
@@ -141,7 +202,8 @@ export const dataCommands: Command[] = [
   },
   {
     words: ["glob", "file"], usage: "glob file REPO@REF:PATTERN", summary: "entries a pfs input with this glob would cut into datums",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    flags: {}, examples: ["calf glob file images@master:'/*'", "calf glob file logs@master:'/**.gz'"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const arg = p.args[0]!;
       const at = arg.indexOf("@");
@@ -155,18 +217,35 @@ export const dataCommands: Command[] = [
     },
   },
   {
-    words: ["diff", "file"], usage: "diff file REPO@REF[:PATH] [REPO@REF2]", summary: "added/modified/deleted paths against the parent (or REF2)",
-    flags: {}, minArgs: 1, maxArgs: 2, mode: "read",
+    words: ["diff", "file"], usage: "diff file REPO@REF[:PATH] [REPO@REF2[:PATH]]", summary: "added/modified/deleted paths: what REF changed, or from REF to REF2",
+    details: [
+      "With one ref: what that commit changed against its parent (like git show --stat REF).",
+      "With two: what changed from the first to the second, as git diff A B reads: \"added\" is in the",
+      "second and not the first. PATH (on either) limits the diff to that file or folder.",
+    ].join("\n"),
+    flags: {},
+    examples: [
+      "calf diff file images@master                  # what master's head changed",
+      "calf diff file images@master^3 images@master  # everything since three commits ago",
+      "calf diff file images@master:/raw             # only under /raw",
+    ],
+    minArgs: 1, maxArgs: 2, mode: "read",
     async run(app, p) {
       const a = parseFileArg(p.args[0]!);
-      const c = await app.repos.resolve(a.repo, a.ref);
-      let base: { tree: string } | null = null;
-      if (p.args[1]) {
-        const b = parseRepoRef(p.args[1]);
-        base = await app.repos.resolve(b.repo, b.ref);
-      } else if (c.parent) base = await app.repos.getCommit(c.parent);
-      const scope = a.path === "/" ? "" : a.path;
-      const diff = (await diffTrees(app.repos.trees, base?.tree ?? null, c.tree)).filter((d) => !scope || d.path === scope || d.path.startsWith(scope + "/"));
+      const b = p.args[1] !== undefined ? parseFileArg(p.args[1]) : undefined;
+      const first = await app.repos.resolve(a.repo, a.ref);
+      let from: { tree: string } | null;
+      let to: { tree: string };
+      if (b) {
+        from = first;
+        to = await app.repos.resolve(b.repo, b.ref);
+      } else {
+        from = first.parent ? await app.repos.getCommit(first.parent) : null;
+        to = first;
+      }
+      const scoped = b && b.path !== "/" ? b.path : a.path;
+      const scope = scoped === "/" ? "" : scoped;
+      const diff = (await diffTrees(app.repos.trees, from?.tree ?? null, to.tree)).filter((d) => !scope || d.path === scope || d.path.startsWith(scope + "/"));
       if (app.out.json) printJson(app.out, diff.map((d) => ({ path: d.path, change: d.change, size_bytes: d.size })));
       else printTable(app.out, ["CHANGE", "PATH", "SIZE"], diff.map((d) => [d.change, d.path, humanBytes(d.size)]));
       return 0;
@@ -174,24 +253,27 @@ export const dataCommands: Command[] = [
   },
   {
     words: ["list", "commit"], usage: "list commit REPO[@BRANCH] [-n N]", summary: "commits of a branch, newest first",
-    flags: { number: "string" }, aliases: { "-n": "number" }, minArgs: 1, maxArgs: 1, mode: "read",
+    flags: { number: "string" }, aliases: { "-n": "number" }, flagHelp: { number: "N: show at most N commits" },
+    examples: ["calf list commit images", "calf list commit edges -n 5 -o json"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const r = parseRepoRef(p.args[0]!);
       await app.repos.requireRepo(r.repo);
-      const branch = r.ref ?? (await outputBranchOf(app, r.repo)) ?? "master";
+      const branch = r.ref ?? (await getPipeline(app.db, r.repo))?.spec.outputBranch ?? "master";
       const commits = await app.repos.listCommits(r.repo, branch, int(p.flags, "number"));
       if (app.out.json) printJson(app.out, commits.map(commitJson));
-      else printTable(app.out, ["ID", "BRANCH", "PARENT", "ORIGIN", "FINISHED", "SIZE"], commits.map((c) => [c.id, c.branch, short(c.parent), c.origin, c.finished ?? "(open)", humanBytes(c.sizeBytes)]));
+      else printTable(app.out, ["ID", "BRANCH", "PARENT", "ORIGIN", "FINISHED", "SIZE"], commits.map((c) => [short(c.id), c.branch, short(c.parent), c.origin, c.finished ?? "(open)", humanBytes(c.sizeBytes)]));
       return 0;
     },
   },
   {
     words: ["inspect", "commit"], usage: "inspect commit REPO@REF", summary: "a commit with its provenance",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    flags: {}, examples: ["calf inspect commit edges@master", "calf inspect commit images@3fa9c2 -o json"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const r = parseRepoRef(p.args[0]!);
       const c = await app.repos.resolve(r.repo, r.ref);
-      const job = c.job ? await app.db.get<{ version: number; pipeline: string }>("SELECT version, pipeline FROM jobs WHERE id = ?", [c.job]) : undefined;
+      const job = c.job ? await getJob(app.db, c.job) : undefined;
       const j = { ...commitJson(c), message: c.message, pipeline_version: job?.version ?? null };
       if (app.out.json) printJson(app.out, j);
       else printFields(app.out, Object.entries(j).map(([k, v]) => [k, Array.isArray(v) ? v.map((x: any) => `${x.repo}@${x.commit}`).join(", ") || "-" : v]));
@@ -199,6 +281,17 @@ export const dataCommands: Command[] = [
     },
   },
 ];
+
+/** The first bytes of a stored object, to tell text from binary. */
+function headOf(file: string): Uint8Array {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buf = new Uint8Array(8000);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 function printFiles(app: App, files: ReturnType<typeof fileJson>[]): void {
   if (app.out.json) printJson(app.out, files);
@@ -228,12 +321,9 @@ async function tarOf(app: App, c: Parameters<App["repos"]["listDir"]>[0], dir: s
   return pack;
 }
 
-async function pipelinesReading(app: App, repo: string): Promise<string[]> {
-  const rows = await app.db.all<{ name: string; spec: string }>("SELECT name, spec FROM pipelines WHERE active = 1");
-  return rows.filter((r) => JSON.stringify(JSON.parse(r.spec).input ?? null).includes(`"repo":${JSON.stringify(repo)}`)).map((r) => r.name);
-}
-
-async function outputBranchOf(app: App, repo: string): Promise<string | undefined> {
-  const row = await app.db.get<{ spec: string }>("SELECT spec FROM pipelines WHERE name = ?", [repo]);
-  return row ? JSON.parse(row.spec).outputBranch : undefined;
+/** Active pipelines with an input on `repo`. */
+export async function pipelinesReading(app: App, repo: string, branch?: string): Promise<string[]> {
+  return (await listPipelines(app.db))
+    .filter((p) => p.active && leaves(p.spec.input).some((l) => l.repo === repo && (branch === undefined || l.branch === branch)))
+    .map((p) => p.name);
 }

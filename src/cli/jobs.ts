@@ -1,19 +1,33 @@
-// Job, datum, log and wait commands (SPEC §2.1 wait commit, §2.2).
-import * as fs from "node:fs";
-import * as path from "node:path";
+// Job, datum, log and wait commands (SPEC §2.1 wait commit, §2.2). Each
+// definition carries its help: flag descriptions and examples.
 import type { App } from "../app.ts";
-import { forgetDatum, getDatum, getJob, listDatums, listJobs, type DatumRow, type JobRow } from "../db/queries/jobs.ts";
-import { failed, notFound } from "../errors.ts";
+import { datumIdKnown, resultOutputs } from "../db/queries/datums.ts";
+import { forgetDatum, getDatum, getJob, listDatums, listJobs, type DatumRow, type JobRow, type JobState } from "../db/queries/jobs.ts";
+import { failed, notFound, usageError } from "../errors.ts";
 import { parseRepoRef } from "../repo/paths.ts";
+import { suggest } from "../spec/suggest.ts";
 import { waitForCommit, waitForJob } from "../run/wait.ts";
 import { int, str, bool } from "./args.ts";
 import type { Command } from "./command.ts";
 import { datumJson, jobJson } from "./json.ts";
-import { printFields, printJson, printTable, short } from "./output.ts";
+import { printable, printFields, printJson, printTable, short } from "./output.ts";
+import { listLogFiles, readLines, SPOUT_JOB, type TaggedLine } from "../transform/logfiles.ts";
 import { requirePipeline } from "./pipelines.ts";
 import { setForceDue } from "../db/queries/pipelines.ts";
 
-async function requireJob(app: App, id: string): Promise<JobRow> {
+const JOB_STATES: JobState[] = ["created", "running", "success", "failure", "killed", "unrunnable"];
+const DATUM_STATES: DatumRow["state"][] = ["success", "skipped", "failed", "recovered"];
+
+/** `--state S` checked against the states there are (exit 2 with a did-you-mean). */
+function stateFlag<S extends string>(value: string | undefined, states: readonly S[], what: string): S | undefined {
+  if (value === undefined) return undefined;
+  if ((states as readonly string[]).includes(value)) return value as S;
+  // "failed" for a job means "failure" (the datum word): a shared stem counts as close too.
+  const close = suggest(value, states) ?? states.find((s) => value.length >= 4 && s.startsWith(value.slice(0, 4)));
+  throw usageError(`--state: "${value}" is not a ${what} state`, close ? `did you mean "${close}"?` : `one of: ${states.join(", ")}`);
+}
+
+export async function requireJob(app: App, id: string): Promise<JobRow> {
   const j = await getJob(app.db, id);
   if (!j) throw notFound(`job "${id}" does not exist`, "list jobs with: calf list job");
   return j;
@@ -22,45 +36,61 @@ async function requireJob(app: App, id: string): Promise<JobRow> {
 async function requireDatum(app: App, job: string, datum: string): Promise<{ j: JobRow; d: DatumRow }> {
   const j = await requireJob(app, job);
   const d = await getDatum(app.db, j.id, datum);
-  if (!d) throw notFound(`datum "${datum}" is not part of job ${j.id}`, `list its datums with: calf list datum ${j.id}`);
+  if (!d) throw notFound(`datum "${datum}" is not part of job ${short(j.id)}`, `list its datums with: calf list datum ${short(j.id)}`);
   return { j, d };
 }
 
+const ms = (n: number) => Math.round(n);
+const durationOf = (j: JobRow) => (j.finished ? Date.parse(j.finished) - Date.parse(j.started) : null);
+
 export const jobCommands: Command[] = [
   {
-    words: ["list", "job"], usage: "list job [-p PIPELINE] [-n N]", summary: "jobs, newest first",
-    flags: { pipeline: "string", number: "string" }, aliases: { "-p": "pipeline", "-n": "number" }, maxArgs: 0, mode: "read",
+    words: ["list", "job"], usage: "list job [-p PIPELINE] [--state S] [-n N]", summary: "jobs, newest first",
+    flags: { pipeline: "string", number: "string", state: "string" }, aliases: { "-p": "pipeline", "-n": "number" },
+    flagHelp: {
+      pipeline: "PIPELINE: only this pipeline's jobs",
+      number: "N: show at most N jobs",
+      state: `S: only jobs in this state (${JOB_STATES.join(", ")})`,
+    },
+    examples: ["calf list job", "calf list job -p edges -n 5", "calf list job --state failure -o json"],
+    maxArgs: 0, mode: "read",
     async run(app, p) {
       const pipeline = str(p.flags, "pipeline");
+      const state = stateFlag(str(p.flags, "state"), JOB_STATES, "job");
       if (pipeline) await requirePipeline(app, pipeline);
-      const jobs = await listJobs(app.db, { pipeline, limit: int(p.flags, "number") });
+      const jobs = await listJobs(app.db, { pipeline, limit: int(p.flags, "number"), states: state ? [state] : undefined });
       if (app.out.json) printJson(app.out, jobs.map(jobJson));
       else printTable(app.out, ["ID", "PIPELINE", "STATE", "DATUMS (proc/skip/fail/total)", "STARTED", "DURATION"], jobs.map((j) => [
         short(j.id), j.pipeline, j.state, `${j.processed}/${j.skipped}/${j.failed}/${j.total}`, j.started,
-        j.finished ? `${Date.parse(j.finished) - Date.parse(j.started)} ms` : "-",
+        durationOf(j) === null ? "-" : `${durationOf(j)} ms`,
       ]));
       return 0;
     },
   },
   {
     words: ["inspect", "job"], usage: "inspect job ID", summary: "one job, with inputs, output, reason and timings",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    details: "ID is a job id or a unique prefix of one (at least 4 characters). Timings are whole milliseconds.",
+    flags: {}, examples: ["calf inspect job 3fa9c2d1", "calf inspect job 3fa9c2d1 -o json | jq .stats"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const j = await requireJob(app, p.args[0]!);
-      const full = { ...jobJson(j), pipeline_version: j.version, stats: j.stats };
+      const stats = Object.fromEntries(Object.entries(j.stats).map(([k, v]) => [k, ms(v)]));
+      const full = { ...jobJson(j), pipeline_version: j.version, duration_ms: durationOf(j), stats };
       if (app.out.json) printJson(app.out, full);
       else printFields(app.out, [
         ["id", j.id], ["pipeline", j.pipeline], ["state", j.state], ["reason", j.reason], ["started", j.started], ["finished", j.finished],
+        ["duration", durationOf(j) === null ? "-" : `${durationOf(j)} ms`],
         ["input commits", j.inputCommits.map((c) => `${c.repo}@${c.commit}`).join(", ")], ["output commit", j.outputCommit],
         ["datums", `${j.total} total, ${j.processed} processed, ${j.skipped} skipped, ${j.failed} failed, ${j.recovered} recovered`],
-        ["timings", Object.entries(j.stats).map(([k, v]) => `${k}=${Math.round(v)}`).join(" ")],
+        ["timings", Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ") || "-"],
       ]);
       return 0;
     },
   },
   {
     words: ["wait", "job"], usage: "wait job ID", summary: "block until the job finishes; exit 1 if it failed",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    flags: {}, examples: ["calf wait job 3fa9c2d1 && echo done"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const j = await waitForJob(app, (await requireJob(app, p.args[0]!)).id);
       app.out.info(`job ${j.id} ${j.state}`);
@@ -69,7 +99,9 @@ export const jobCommands: Command[] = [
   },
   {
     words: ["wait", "commit"], usage: "wait commit REPO@REF", summary: "block until every downstream job of this commit has finished",
-    flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    details: "Exit 1 if one of them failed, or when no calf run is going to do that work.",
+    flags: {}, examples: ["calf put file images@master:/a.png -f a.png && calf wait commit images@master"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const r = parseRepoRef(p.args[0]!);
       const c = await app.repos.resolve(r.repo, r.ref);
@@ -80,28 +112,40 @@ export const jobCommands: Command[] = [
     },
   },
   {
-    words: ["list", "datum"], usage: "list datum JOB", summary: "datums of a job", flags: {}, minArgs: 1, maxArgs: 1, mode: "read",
+    words: ["list", "datum"], usage: "list datum JOB [--state S] [--input PATH]", summary: "datums of a job",
+    flags: { state: "string", input: "string" },
+    flagHelp: {
+      state: `S: only datums in this state (${DATUM_STATES.join(", ")})`,
+      input: "PATH: only datums with an input at PATH or under it",
+    },
+    examples: ["calf list datum 3fa9c2d1", "calf list datum 3fa9c2d1 --state failed", "calf list datum 3fa9c2d1 --input /raw -o json"],
+    minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
+      const state = stateFlag(str(p.flags, "state"), DATUM_STATES, "datum");
+      const input = str(p.flags, "input");
+      const under = input === undefined ? undefined : `/${input.replace(/^\/+|\/+$/g, "")}`;
       const j = await requireJob(app, p.args[0]!);
-      const ds = await listDatums(app.db, j.id);
+      const ds = (await listDatums(app.db, j.id)).filter((d) =>
+        (!state || d.state === state) && (!under || d.inputs.some((i) => under === "/" || i.path === under || i.path.startsWith(`${under}/`))));
       if (app.out.json) printJson(app.out, ds.map(datumJson));
-      else printTable(app.out, ["ID", "STATE", "INPUTS", "DURATION", "TRIES"], ds.map((d) => [short(d.id), d.state, d.inputs.map((i) => `${i.name}:${i.path}`).join(" "), `${Math.round(d.durationMs)} ms`, d.tries]));
+      else printTable(app.out, ["ID", "STATE", "INPUTS", "DURATION", "TRIES"], ds.map((d) => [short(d.id), d.state, d.inputs.map((i) => `${i.name}:${i.path}`).join(" "), `${ms(d.durationMs)} ms`, d.tries]));
       return 0;
     },
   },
   {
     words: ["inspect", "datum"], usage: "inspect datum JOB DATUM", summary: "one datum: input files with hashes, outputs, reason, log tail",
-    flags: {}, minArgs: 2, maxArgs: 2, mode: "read",
+    flags: {}, examples: ["calf inspect datum 3fa9c2d1 8be0f1a2", "calf inspect datum 3fa9c2d1 8be0f1a2 -o json"],
+    minArgs: 2, maxArgs: 2, mode: "read",
     async run(app, p) {
       const { j, d } = await requireDatum(app, p.args[0]!, p.args[1]!);
-      const res = await app.db.get<{ outputs: string }>("SELECT outputs FROM datum_results WHERE pipeline = ? AND hash = ?", [j.pipeline, d.hash]);
-      const outputs = res ? (JSON.parse(res.outputs) as { path: string }[]).map((o) => o.path) : [];
-      const files = logFiles(app, j.pipeline, j.id, d.id);
-      const tail = files.length ? fs.readFileSync(files[files.length - 1]!, "utf8").split("\n").slice(-20).join("\n") : "";
+      const outputs = await resultOutputs(app.db, j.pipeline, d.hash);
+      const files = listLogFiles(app.settings.dataDir, { pipeline: j.pipeline, job: j.id, datum: d.id });
+      const last = files.at(-1);
+      const tail = last ? readLines(last).lines.slice(-20).map((l) => `${l.stream} | ${l.text}`).join("\n") : "";
       const full = { ...datumJson(d), hash: d.hash, input_files: d.inputs, outputs, log_tail: tail };
       if (app.out.json) printJson(app.out, full);
       else printFields(app.out, [
-        ["id", d.id], ["job", d.job], ["state", d.state], ["tries", d.tries], ["duration", `${Math.round(d.durationMs)} ms`], ["reason", d.reason],
+        ["id", d.id], ["job", d.job], ["state", d.state], ["tries", d.tries], ["duration", `${ms(d.durationMs)} ms`], ["reason", d.reason],
         ["inputs", d.inputs.map((i) => `${i.name}=${i.repo}@${short(i.commit)}:${i.path} (${short(i.hash)})`).join(", ")],
         ["outputs", outputs.join(", ") || "-"], ["log tail", tail ? `\n${tail}` : "-"],
       ]);
@@ -110,7 +154,8 @@ export const jobCommands: Command[] = [
   },
   {
     words: ["restart", "datum"], usage: "restart datum JOB DATUM", summary: "forget a datum's cached result so the next job reprocesses it",
-    flags: {}, minArgs: 2, maxArgs: 2, mode: "write",
+    flags: {}, examples: ["calf restart datum 3fa9c2d1 8be0f1a2 && calf run --once"],
+    minArgs: 2, maxArgs: 2, mode: "write",
     async run(app, p) {
       const { j, d } = await requireDatum(app, p.args[0]!, p.args[1]!);
       const n = await forgetDatum(app.db, j.pipeline, d.id);
@@ -124,23 +169,41 @@ export const jobCommands: Command[] = [
     words: ["logs"], usage: "logs [-p PIPELINE] [--job ID] [--datum ID] [-f] [--tail N]",
     summary: "transform stdout/stderr, each line tagged with job and datum",
     flags: { pipeline: "string", job: "string", datum: "string", follow: "bool", tail: "string" },
-    aliases: { "-p": "pipeline", "-f": "follow" }, maxArgs: 0, mode: "read",
+    aliases: { "-p": "pipeline", "-f": "follow" },
+    flagHelp: {
+      pipeline: "PIPELINE: only this pipeline's logs",
+      job: "ID: only this job's logs (id or unique prefix)",
+      datum: "ID: only this datum's logs (id or prefix; spout for a spout's)",
+      follow: "keep printing new lines as they are written (Ctrl-C to stop)",
+      tail: "N: only the last N lines",
+    },
+    examples: ["calf logs -p edges --tail 20", "calf logs --job 3fa9c2d1 --datum 8be0f1a2", "calf logs -p feed -f"],
+    maxArgs: 0, mode: "read",
     async run(app, p) {
       const follow = bool(p.flags, "follow");
       const tail = int(p.flags, "tail");
+      const pipeline = str(p.flags, "pipeline");
+      const jobArg = str(p.flags, "job");
+      const datum = str(p.flags, "datum");
+      if (pipeline) await requirePipeline(app, pipeline);
+      const job = jobArg === undefined ? undefined : await requireJob(app, jobArg);
+      if (job && pipeline && job.pipeline !== pipeline) throw notFound(`job ${short(job.id)} is a job of pipeline "${job.pipeline}", not "${pipeline}"`);
+      if (datum !== undefined && datum !== "spout") {
+        if (job) await requireDatum(app, job.id, datum);
+        else if (!(await datumIdKnown(app.db, datum, pipeline))) throw notFound(`datum "${datum}" is not part of any job${pipeline ? ` of ${pipeline}` : ""}`, "list a job's datums with: calf list datum JOB");
+      }
+      const jobOrder = new Map((await listJobs(app.db, { pipeline })).map((j, i, all) => [j.id, all.length - i]));
       const seen = new Map<string, number>();
       for (;;) {
-        const lines: string[] = [];
-        for (const f of await selectLogs(app, str(p.flags, "pipeline"), str(p.flags, "job"), str(p.flags, "datum"))) {
-          const text = fs.readFileSync(f.file, "utf8");
-          const from = seen.get(f.file) ?? 0;
-          if (text.length <= from) continue;
-          seen.set(f.file, text.length);
-          const tag = `${f.pipeline} ${short(f.job)} ${f.datum === "spout" ? "spout" : short(f.datum)}`;
-          for (const l of text.slice(from).split("\n")) if (l !== "") lines.push(`${tag} | ${l}`);
+        const lines: TaggedLine[] = [];
+        for (const f of listLogFiles(app.settings.dataDir, { pipeline, job: job?.id, datum: datum === "spout" ? undefined : datum, jobOrder })) {
+          if (datum === "spout" && f.job !== SPOUT_JOB) continue;
+          const got = readLines(f, seen.get(f.file) ?? 0);
+          seen.set(f.file, got.next);
+          lines.push(...got.lines);
         }
-        const shown = tail !== undefined && seen.size && !follow ? lines.slice(-tail) : lines;
-        if (shown.length) app.out.write(shown.join("\n") + "\n");
+        const shown = tail !== undefined && !follow ? lines.slice(-tail) : lines;
+        if (shown.length) app.out.write(shown.map((l) => (app.out.json ? JSON.stringify(lineJson(l)) : logLineText(l))).join("\n") + "\n");
         if (!follow) return 0;
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -148,31 +211,12 @@ export const jobCommands: Command[] = [
   },
 ];
 
-function logFiles(app: App, pipeline: string, job: string, datum: string): string[] {
-  const dir = path.join(app.settings.dataDir, "logs", pipeline, job);
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => n.startsWith(datum + ".")).sort().map((n) => path.join(dir, n));
+/** "TIME PIPELINE JOB DATUM.ATTEMPT STREAM | text" (a spout's lines: "... spout STREAM | text"). */
+function logLineText(l: TaggedLine): string {
+  const who = l.job === SPOUT_JOB ? "spout" : `${short(l.job)} ${short(l.datum)}.${l.attempt}`;
+  return `${l.time || "-"} ${l.pipeline} ${who} ${l.stream} | ${printable(l.text)}`;
 }
 
-async function selectLogs(app: App, pipeline?: string, job?: string, datum?: string) {
-  const root = path.join(app.settings.dataDir, "logs");
-  const out: { file: string; pipeline: string; job: string; datum: string }[] = [];
-  if (!fs.existsSync(root)) return out;
-  let jobId = job;
-  if (job) jobId = (await getJob(app.db, job))?.id ?? job;
-  const jobs = await listJobs(app.db, { pipeline });
-  const order = new Map(jobs.map((j, i) => [j.id, jobs.length - i]));
-  for (const p of fs.readdirSync(root).sort()) {
-    if (pipeline && p !== pipeline) continue;
-    const pdir = path.join(root, p);
-    const jdirs = fs.readdirSync(pdir).filter((j) => !jobId || j === jobId).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
-    for (const j of jdirs) {
-      for (const n of fs.readdirSync(path.join(pdir, j)).sort()) {
-        const d = n.split(".")[0]!;
-        if (datum && !d.startsWith(datum)) continue;
-        out.push({ file: path.join(pdir, j, n), pipeline: p, job: j, datum: d });
-      }
-    }
-  }
-  return out;
+function lineJson(l: TaggedLine) {
+  return { time: l.time || null, pipeline: l.pipeline, job: l.job === SPOUT_JOB ? null : l.job, datum: l.job === SPOUT_JOB ? null : l.datum, attempt: l.attempt, stream: l.stream, text: l.text };
 }

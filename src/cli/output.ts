@@ -4,6 +4,8 @@
 export interface Out {
   json: boolean;
   quiet: boolean;
+  /** stdout is a terminal (binary refused, no tables cut); absent means no. */
+  tty?: boolean;
   write(text: string): void;
   /** Progress and notices: stderr, suppressed by --quiet. */
   info(text: string): void;
@@ -62,4 +64,9 @@ export function humanBytes(n: number): string {
 
 export function short(id: string | null | undefined): string {
   return id ? id.slice(0, 12) : "-";
+}
+
+/** git's rule for "binary": a NUL byte in the first 8000 bytes. */
+export function looksBinary(head: Uint8Array): boolean {
+  return head.subarray(0, 8000).includes(0);
 }

@@ -206,3 +206,48 @@ function backward(f: CronFields, ms: number): number {
 function truncate(ms: number): number {
   return Math.floor(ms / SECOND) * SECOND;
 }
+
+export interface CatchUp {
+  /** The ticks to make, oldest first: the newest `max` of (from, to]. */
+  ticks: Date[];
+  /** The older due ticks left out, or null when none were. */
+  skipped: { first: Date; last: Date; count: number; exact: boolean } | null;
+}
+
+/** How far counting skipped ticks of a cron schedule goes before it says "at least". */
+const COUNT_LIMIT = 100_000;
+
+/**
+ * The due ticks in (from, to] after `start`, bounded to the newest `max`
+ * (a `start` months in the past must not make millions of commits), and
+ * what was left out, for a log line.
+ */
+export function catchUp(schedule: Schedule, start: Date, from: Date, to: Date, max: number): CatchUp {
+  const newest: Date[] = [];
+  let upTo = to;
+  while (newest.length < max) {
+    const t = latestTick(schedule, start, from, upTo);
+    if (t === null) break;
+    newest.push(t);
+    upTo = new Date(t.getTime() - 1);
+  }
+  const ticks = newest.reverse();
+  const last = ticks.length ? latestTick(schedule, start, from, new Date(ticks[0]!.getTime() - 1)) : null;
+  if (last === null) return { ticks, skipped: null };
+  const first = nextAfter(schedule, from, start);
+  let count: number;
+  let exact = true;
+  if (schedule.kind === "every") {
+    const k = (t: Date) => Math.ceil((t.getTime() - start.getTime()) / schedule.everyMs);
+    count = k(last) - k(first) + 1;
+  } else {
+    count = 1;
+    for (let t = first; t < last; t = nextAfter(schedule, t, start)) {
+      if (++count >= COUNT_LIMIT) {
+        exact = false;
+        break;
+      }
+    }
+  }
+  return { ticks, skipped: { first, last, count, exact } };
+}

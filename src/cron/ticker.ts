@@ -1,14 +1,15 @@
 // Fires cron inputs (SPEC §6): each tick is one commit of a file named by its
-// RFC 3339 UTC instant; missed ticks are caught up oldest first (only the
-// newest with `overwrite`); a tick whose file exists is a no-op.
+// RFC 3339 UTC instant; missed ticks are caught up oldest first, at most the
+// newest `catch_up` of them (only the newest with `overwrite`), and a log line
+// names what was skipped; a tick whose file exists is a no-op.
 import type { App } from "../app.ts";
 import { lookup, type Change } from "../repo/tree.ts";
 import type { CronInput, PipelineSpec } from "../spec/types.ts";
 import type { Input } from "../spec/types.ts";
-import { latestTick, parseSchedule, ticksBetween } from "./schedule.ts";
+import { catchUp, latestTick, parseSchedule } from "./schedule.ts";
 
-/** Ticks committed per input in one call, so a start far in the past cannot run away. */
-const MAX_CATCH_UP = 1000;
+/** Missed ticks made per input at most when `catch_up` is not set: a start far in the past cannot run away. */
+export const DEFAULT_CATCH_UP = 100;
 
 export function cronInputs(input: Input | null): CronInput[] {
   if (!input) return [];
@@ -61,9 +62,20 @@ export async function fireDueTicks(app: App, spec: PipelineSpec, now: Date): Pro
     const schedule = parseSchedule(c.spec);
     const start = await startOf(app, spec.name, c);
     const from = (await lastTick(app, c.repo)) ?? start;
-    const due = c.overwrite
-      ? [latestTick(schedule, start, from, now)].filter((t): t is Date => t !== null)
-      : ticksBetween(schedule, start, from, now, MAX_CATCH_UP);
+    let due: Date[];
+    if (c.overwrite) due = [latestTick(schedule, start, from, now)].filter((t): t is Date => t !== null);
+    else {
+      const max = c.catchUp ?? DEFAULT_CATCH_UP;
+      const plan = catchUp(schedule, start, from, now, max);
+      due = plan.ticks;
+      const s = plan.skipped;
+      if (s) {
+        app.out.info(
+          `calf: cron input "${c.name}" of ${spec.name}: skipped ${s.exact ? "" : "at least "}${s.count} missed tick${s.count === 1 ? "" : "s"} ` +
+            `from ${tickName(s.first)} to ${tickName(s.last)}; making the newest ${due.length} (catch_up: ${max})`,
+        );
+      }
+    }
     for (const t of due) if (await commitTick(app, c, t)) n++;
   }
   return n;

@@ -23,6 +23,8 @@ export interface PutOptions {
   followLinks?: boolean;
   /** Told of each entry of a folder that is not put: a link (without followLinks), a FIFO, a socket, a device. */
   onSkip?: (local: string, why: string) => void;
+  /** Called with each path whose existing file the put appends to (not with --overwrite). */
+  onAppend?: (path: string) => void;
 }
 
 interface Source {
@@ -78,6 +80,7 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
         if (existing?.type === "file" && existing.hash === stored.hash) return;
         changes[i] = { path: s.target, file: stored };
       } else {
+        if (existing?.type === "file") opts.onAppend?.(s.target);
         changes[i] = { path: s.target, file: existing?.type === "file" ? await appendTo(repos, existing.hash, stored.hash) : stored };
       }
     });

@@ -20,6 +20,7 @@ import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { fingerprint, heads, inputCommits, loadListings, type LeafHead } from "./inputs.ts";
 import { planItems, type PlanItem } from "./plan.ts";
 import { openSlot } from "../transform/launch.ts";
+import { logDir as logDirOf } from "../transform/logfiles.ts";
 import { jobOwner, killOrphans } from "../transform/orphans.ts";
 import type { SandboxPlan } from "../transform/sandbox.ts";
 import type { Slot } from "../transform/slot.ts";
@@ -131,7 +132,7 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
   let recordError: Error | null = null;
   const recorder = new ResultRecorder(app, p.name, jobId);
   const scratchRoot = path.join(app.settings.dataDir, "scratch", jobId);
-  const logDir = path.join(app.settings.dataDir, "logs", p.name, jobId);
+  const logDir = logDirOf(app.settings.dataDir, p.name, jobId);
   fs.mkdirSync(logDir, { recursive: true });
   // One worker slot each (a sandbox started at its first datum and reused: boxslot.ts).
   const slots = new Map<number, Slot>();

@@ -2,6 +2,7 @@
 // skipped, failed, rate); otherwise one plain line per finished job.
 import type { JobRow } from "../db/queries/jobs.ts";
 import type { Progress } from "./job.ts";
+import { shortReason } from "./reason.ts";
 
 export function makeProgress(write: (s: string) => void, tty: boolean, quiet: boolean): Progress {
   let cur: { pipeline: string; job: string; total: number; todo: number; done: number; failed: number; t0: number; last: number } | null = null;
@@ -38,5 +39,5 @@ export function makeProgress(write: (s: string) => void, tty: boolean, quiet: bo
 export function summary(j: JobRow): string {
   const ms = j.finished ? Date.parse(j.finished) - Date.parse(j.started) : 0;
   const d = `${j.processed} processed, ${j.skipped} skipped, ${j.failed} failed${j.recovered ? `, ${j.recovered} recovered` : ""}`;
-  return `${j.pipeline}: job ${j.id.slice(0, 12)} ${j.state} (${d}; ${ms} ms)${j.reason && j.state !== "success" ? `: ${j.reason}` : ""}`;
+  return `${j.pipeline}: job ${j.id.slice(0, 12)} ${j.state} (${d}; ${ms} ms)${j.reason && j.state !== "success" ? `: ${shortReason(j.reason, j.id)}` : ""}`;
 }

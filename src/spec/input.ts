@@ -11,7 +11,7 @@ import type { CompositeInput, CronInput, Input, PfsInput } from "./types.ts";
 
 const KINDS = ["pfs", "cross", "union", "join", "group", "cron"] as const;
 const PFS_FIELDS = ["repo", "glob", "name", "branch", "join_on", "group_by", "outer_join", "empty_files", "reference"];
-const CRON_FIELDS = ["name", "spec", "repo", "start", "overwrite"];
+const CRON_FIELDS = ["name", "spec", "repo", "start", "overwrite", "catch_up"];
 
 type Parent = "join" | "group" | undefined;
 
@@ -99,9 +99,12 @@ function readCron(r: Reader, v: Field, pipeline: string): CronInput | undefined 
     r.fail(startF.at, startF.path, `"${start}" is not an RFC 3339 time`, 'e.g. start: "2026-01-02T03:04:05Z"');
   }
   const overwrite = c.has("overwrite") ? r.boolean(c.get("overwrite")!) : false;
+  // calf: how many missed ticks one start catches up at most (the newest ones; default DEFAULT_CATCH_UP).
+  const catchUp = c.has("catch_up") ? r.integer(c.get("catch_up")!, 1) : undefined;
   if (name === undefined || spec === undefined || repo === undefined || overwrite === undefined) return undefined;
   if (startF !== undefined && (start === undefined || parseRfc3339(start) === undefined)) return undefined;
-  return { kind: "cron", name, spec, repo, ...(start === undefined ? {} : { start }), overwrite };
+  if (c.has("catch_up") && catchUp === undefined) return undefined;
+  return { kind: "cron", name, spec, repo, ...(start === undefined ? {} : { start }), overwrite, ...(catchUp === undefined ? {} : { catchUp }) };
 }
 
 // The planner's own parser decides: lint and datum cutting cannot disagree.

@@ -5,8 +5,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { validateSet } from "./crosscheck.ts";
-import { sortIssues } from "./format.ts";
-import { issueAt, whereIs } from "./locate.ts";
+import { formatIssue, sortIssues } from "./format.ts";
+import { issueAt } from "./locate.ts";
 import { MAX_SPEC_BYTES, parseSpecText } from "./parse.ts";
 import type { PipelineSpec, SpecIssue } from "./types.ts";
 import { declaredName, validateDoc } from "./validate.ts";
@@ -17,8 +17,10 @@ export interface LoadResult {
   /** Every document that passed its own schema; any issue at all means the set must not be used. */
   specs: PipelineSpec[];
   issues: SpecIssue[];
-  /** Not errors, e.g. `image` is ignored. */
+  /** Not errors, e.g. `image` is ignored: formatted as `file:line:col: path: message`. */
   notices: string[];
+  /** The same notices, located (lint -o json). */
+  warnings: SpecIssue[];
 }
 
 /**
@@ -44,11 +46,10 @@ export async function loadFolder(dir: string, opts: { existingRepos: string[]; f
   const known = [...opts.existingRepos, ...loaded.invalidNames, ...context.invalidNames];
   const shown = new Set(targets);
   const setIssues = validateSet([...specs, ...context.specs], known).filter((i) => shown.has(i.file));
-  const notices = specs.flatMap((s) =>
-    s.transform.image === undefined ? [] :
-      [`${whereIs(s, "transform.image")}: transform.image: "${s.transform.image}" is ignored: transforms run on the host`]
+  const warnings = specs.flatMap((s) =>
+    s.transform.image === undefined ? [] : [issueAt(s, "transform.image", `"${s.transform.image}" is ignored: transforms run on the host`)]
   );
-  return { specs, issues: sortIssues([...issues, ...setIssues]), notices };
+  return { specs, issues: sortIssues([...issues, ...setIssues]), notices: warnings.map(formatIssue), warnings };
 }
 
 async function listSpecFiles(dir: string): Promise<{ files: string[]; issue?: SpecIssue }> {

@@ -20,6 +20,7 @@ export interface CronInput {
   repo: string; // defaults to `<pipeline>_<name>`
   start?: string; // RFC 3339
   overwrite: boolean;
+  catchUp?: number; // calf: missed ticks made at most per catch-up (the newest); default 100
 }
 export interface CompositeInput {
   kind: "cross" | "union" | "join" | "group";

@@ -9,6 +9,7 @@ import type { PipelineRow } from "../db/queries/pipelines.ts";
 import { newId, type CommitInfo } from "../repo/repos.ts";
 import { transformEnv } from "../transform/env.ts";
 import { openSlot } from "../transform/launch.ts";
+import { logDir as logDirOf, SPOUT_JOB } from "../transform/logfiles.ts";
 import { RotatingLog } from "../transform/logs.ts";
 import { materialize, materializeMode } from "../transform/materialize.ts";
 import { spoutOwner } from "../transform/orphans.ts";
@@ -47,7 +48,7 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
   if (!spec.spout) throw new Error(`pipeline "${p.name}" is not a spout`);
   const target: SpoutTarget = { pipeline: p.name, repo: spec.name, branch: spec.outputBranch, overwrite: spec.spout.overwrite, marker: spec.spout.marker };
   const scratch = path.join(app.settings.dataDir, "scratch", `spout-${p.name}-${newId().slice(0, 12)}`);
-  const logDir = path.join(app.settings.dataDir, "logs", p.name, "spout");
+  const logDir = logDirOf(app.settings.dataDir, p.name, SPOUT_JOB);
   await fsp.mkdir(logDir, { recursive: true });
   // The spout's own lines and calf's notes about its archives, in one log.
   const log = new RotatingLog(path.join(logDir, `spout.${app.now().toISOString().replace(/[:.]/g, "-")}`), app.now);

@@ -1,12 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { bool, int, parseArgs, str, type CommandDef, type Parsed } from "../../src/cli/args.ts";
-import { dataCommands } from "../../src/cli/data.ts";
-import { jobCommands } from "../../src/cli/jobs.ts";
-import { pipelineCommands } from "../../src/cli/pipelines.ts";
+import { commands } from "../../src/cli/commands.ts";
 import { expectThrows } from "../helpers/errors.ts";
 
 /** The real command table (what main.ts parses against). */
-const real: CommandDef[] = [...dataCommands, ...pipelineCommands, ...jobCommands];
+const real: CommandDef[] = commands;
 
 /** A small table of its own, so the pure parsing rules do not hang on the real commands. */
 const cmds: CommandDef[] = [
@@ -74,9 +72,18 @@ describe("parseArgs()", () => {
     [["frobnicate"], `unknown command "frobnicate"`, "run calf --help to list the commands"],
     [["get", "thing", "x"], `unknown command "get thing"`, "run calf --help to list the commands"],
     [["--quiet", "nope", "-r", "x"], `unknown command "nope x"`, undefined],
-    [["list", "repo", "--nope"], `unknown flag "--nope"`, "run calf COMMAND --help to list its flags"],
+    [["list", "repo", "--nope"], `unknown flag "--nope"`, "run calf list repo --help to list its flags"],
     [["list", "repo", "--nope=1"], `unknown flag "--nope"`, undefined],
-    [["list", "repo", "-x"], `unknown flag "-x"`, "run calf COMMAND --help to list its flags"],
+    [["list", "repo", "-x"], `unknown flag "-x"`, "run calf list repo --help to list its flags"],
+    [["--nope", "list", "repo"], `unknown flag "--nope"`, "run calf --help to list its flags"],
+    // did you mean: commands, nouns and flags
+    [["lsit", "repo"], `unknown command "lsit repo"`, `did you mean "calf list repo"?`],
+    [["crate", "repo", "x"], `unknown command "crate repo"`, `did you mean "calf create repo"?`],
+    [["lgos"], `unknown command "lgos"`, `did you mean "calf logs"?`],
+    [["put", "file", "r:/x", "--overwite"], `unknown flag "--overwite"`, `did you mean "--overwrite"? (see: calf put file --help)`],
+    [["put", "file", "r:/x", "-overwrite"], `unknown flag "-overwrite"`, `did you mean "--overwrite"? (see: calf put file --help)`],
+    [["put", "file", "r:/x", "--data-dri", "d"], `unknown flag "--data-dri"`, `did you mean "--data-dir"? (see: calf put file --help)`],
+    [["--quite", "list", "repo"], `unknown flag "--quite"`, `did you mean "--quiet"? (see: calf --help)`],
     [["--description", "x", "create", "repo", "a"], `unknown flag "--description"`, undefined],
     [["list", "repo", "-r"], `unknown flag "-r"`, undefined],
     [["logs", "--file", "x"], `unknown flag "--file"`, undefined],
@@ -87,6 +94,22 @@ describe("parseArgs()", () => {
     [["list", "repo", "extra"], `list repo: unexpected argument "extra"`, "usage: calf list repo"],
   ])("parseArgs(%p) is a usage error", (argv, message, hint) => {
     expectThrows(() => parse(argv), { code: "usage", message, hint });
+  });
+
+  // --- a verb without its noun, on the real table ---
+  test.each<[string[], string, string]>([
+    [["list", "repos"], `unknown command "list repos"`, `did you mean "calf list repo"?`],
+    [["put", "fiel", "r:/x"], `unknown command "put fiel"`, `did you mean "calf put file"?`],
+    [["get", "banana"], `unknown command "get banana"`, `"get" takes one of: file (see: calf get --help)`],
+    [["inspect"], `"inspect" needs one of: commit, pipeline, job, datum`, "see: calf inspect --help"],
+  ])("parseArgs(%p) on the real table is a usage error saying what was meant", (argv, message, hint) => {
+    expectThrows(() => parse(argv, real), { code: "usage", message, hint });
+  });
+
+  test("parseArgs() turns a verb with --help into a topic (calf list --help), not an error", () => {
+    const p = parse(["list", "--help"], real);
+    expect({ command: p.command, topic: p.topic, help: p.flags.help }).toEqual({ command: null, topic: ["list"], help: true });
+    expect(parse(["-o", "json", "put", "-h"], real).topic).toEqual(["put"]);
   });
 
   test("parseArgs() skips the argument count checks under --help", () => {

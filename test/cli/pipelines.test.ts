@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as path from "node:path";
 import type { Parsed } from "../../src/cli/args.ts";
-import { pipelineCommands } from "../../src/cli/pipelines.ts";
+import { dataCommand } from "../helpers/cli.ts";
 import { CalfError } from "../../src/errors.ts";
 import { deleteFile, putFile } from "../../src/repo/files.ts";
 import { quietOut, type TestApp } from "../helpers/app.ts";
@@ -19,7 +19,7 @@ const UP = (name: string, repo = "data") =>
 async function plan(t: TestApp, args: string[], json = true): Promise<string> {
   const out = { ...quietOut(), json };
   (t.app as { out: unknown }).out = out;
-  const cmd = pipelineCommands.find((c) => c.words.join(" ") === "plan")!;
+  const cmd = dataCommand("plan");
   const parsed: Parsed = { command: null, args, flags: {} };
   expect(await cmd.run(t.app, parsed)).toBe(0);
   return out.written.join("");
@@ -72,14 +72,14 @@ describe("calf plan -o json", () => {
 
   test("plan of a repo with no commit prints an empty item list", async () => {
     const t = await apps.setup({ up: UP("up") });
-    expect(JSON.parse(await plan(t, ["up"]))).toEqual([{ pipeline: "up", datums: { total: 0, process: 0, skip: 0, remove: 0 }, items: [] }]);
+    expect(JSON.parse(await plan(t, ["up"]))).toEqual([{ pipeline: "up", datums: { total: 0, process: 0, skip: 0, remove: 0 }, waits_for: [], items: [] }]);
   });
 
   test("plan of an unknown pipeline throws a not_found CalfError with a hint, before printing anything", async () => {
     const t = await apps.setup({ up: UP("up") });
     const out = { ...quietOut(), json: true };
     (t.app as { out: unknown }).out = out;
-    const cmd = pipelineCommands.find((c) => c.words.join(" ") === "plan")!;
+    const cmd = dataCommand("plan");
     const err = await cmd.run(t.app, { command: null, args: ["up", "uq"], flags: {} }).catch((e) => e);
     expect(err).toBeInstanceOf(CalfError);
     expect(err.code).toBe("not_found");

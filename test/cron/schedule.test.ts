@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { latestTick, nextAfter, parseSchedule, SCHEDULE_HELP, ticksBetween } from "../../src/cron/schedule.ts";
+import { catchUp, latestTick, nextAfter, parseSchedule, SCHEDULE_HELP, ticksBetween } from "../../src/cron/schedule.ts";
 
 const at = (iso: string) => new Date(iso);
 const EPOCH = at("2000-01-01T00:00:00Z");
@@ -180,5 +180,39 @@ describe("nextAfter() properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("catchUp()", () => {
+  const iso = (ds: Date[]) => ds.map((d) => d.toISOString());
+  test("catchUp() keeps the newest `max` due ticks, oldest first, and counts what it skipped", () => {
+    const r = catchUp(parseSchedule("@every 1h"), at("2026-01-01T00:00:00Z"), at("2026-01-01T00:00:00Z"), at("2026-01-01T10:30:00Z"), 3);
+    expect(iso(r.ticks)).toEqual(["2026-01-01T08:00:00.000Z", "2026-01-01T09:00:00.000Z", "2026-01-01T10:00:00.000Z"]);
+    expect(r.skipped).toEqual({ first: at("2026-01-01T01:00:00Z"), last: at("2026-01-01T07:00:00Z"), count: 7, exact: true });
+  });
+
+  test("catchUp() skips nothing when every due tick fits", () => {
+    const r = catchUp(parseSchedule("0 * * * *"), EPOCH, at("2026-01-01T00:00:00Z"), at("2026-01-01T02:00:00Z"), 5);
+    expect(iso(r.ticks)).toEqual(["2026-01-01T01:00:00.000Z", "2026-01-01T02:00:00.000Z"]);
+    expect(r.skipped).toBeNull();
+  });
+
+  test.each(["*/7 * * * *", "0 0 13 * 5", "@every 45s", "@every 1s", "0 3 * feb mon"])("catchUp(%p) is the tail of ticksBetween(), and counts the rest exactly", (spec) => {
+    const s = parseSchedule(spec);
+    const [start, from, to] = [at("2026-01-01T00:00:10.300Z"), at("2026-01-20T00:00:00Z"), at("2026-02-20T00:00:00Z")];
+    const all = ticksBetween(s, start, from, to, 10_000_000);
+    const r = catchUp(s, start, from, to, 4);
+    expect(iso(r.ticks)).toEqual(iso(all.slice(-4)));
+    const skipped = all.slice(0, -4);
+    expect(r.skipped && { ...r.skipped, first: r.skipped.first.toISOString(), last: r.skipped.last.toISOString() }).toEqual(
+      skipped.length ? { first: skipped[0]!.toISOString(), last: skipped.at(-1)!.toISOString(), count: skipped.length, exact: true } : null,
+    );
+  });
+
+  test("catchUp() over a year of minutes says 'at least' instead of counting them all", () => {
+    const r = catchUp(parseSchedule("* * * * *"), EPOCH, at("2025-01-01T00:00:00Z"), at("2026-01-01T00:00:00Z"), 100);
+    expect(r.ticks.length).toBe(100);
+    expect(r.skipped!.exact).toBe(false);
+    expect(r.skipped!.count).toBe(100_000);
   });
 });

@@ -26,6 +26,8 @@ describe("readInput() normalises inputs", () => {
       { kind: "cron", name: "tick", spec: "@every 30s", repo: "edges_tick", overwrite: false }],
     ["a cron input with every field", `{cron: {name: t, spec: "0 * * * *", repo: ticks, start: "2026-01-02T03:04:05Z", overwrite: true}}`,
       { kind: "cron", name: "t", spec: "0 * * * *", repo: "ticks", start: "2026-01-02T03:04:05Z", overwrite: true }],
+    ["a cron input with catch_up", `{cron: {name: t, spec: "@hourly", catch_up: 24}}`,
+      { kind: "cron", name: "t", spec: "@hourly", repo: "edges_t", overwrite: false, catchUp: 24 }],
     ["a cron crossed with a pfs input", `{cross: [{pfs: {repo: a, glob: "/"}}, {cron: {name: t, spec: "@daily"}}]}`,
       { kind: "cross", inputs: [pfs("a", { glob: "/" }), { kind: "cron", name: "t", spec: "@daily", repo: "edges_t", overwrite: false }] }],
   ])("readInput() reads %s", (_, input, want) => {
@@ -68,6 +70,7 @@ describe("readInput() reports input errors at the offending node", () => {
     ["a cron input without a name", `{cron: {spec: "@daily"}}`, [`${P}:3:15: input.cron.name: missing (required) (e.g. name: tick)`]],
     ["a bad cron spec", `{cron: {name: t, spec: "61 * * * *"}}`,
       [`${P}:3:31: input.cron.spec: invalid cron spec "61 * * * *": minute "61" is not in 0-59; expected "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *"), @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually, or "@every <duration>" (e.g. "@every 30s")`]],
+    ["a cron catch_up below 1", `{cron: {name: t, spec: "@daily", catch_up: 0}}`, [`${P}:3:51: input.cron.catch_up: 0 is out of range: must be at least 1`]],
     ["a cron start that is not RFC 3339", `{cron: {name: t, spec: "@daily", start: "2026-02-30T00:00:00Z"}}`,
       [`${P}:3:48: input.cron.start: "2026-02-30T00:00:00Z" is not an RFC 3339 time (e.g. start: "2026-01-02T03:04:05Z")`]],
   ])("readInput() reports %s", (_, input, want) => {

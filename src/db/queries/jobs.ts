@@ -71,9 +71,10 @@ export async function getJob(db: Db, id: string): Promise<JobRow | undefined> {
   return undefined;
 }
 
-export async function listJobs(db: Db, opts: { pipeline?: string; limit?: number } = {}): Promise<JobRow[]> {
-  const where = opts.pipeline ? "WHERE pipeline = ?" : "";
-  const args: (string | number)[] = opts.pipeline ? [opts.pipeline] : [];
+export async function listJobs(db: Db, opts: { pipeline?: string; limit?: number; states?: JobState[] } = {}): Promise<JobRow[]> {
+  const conds = [...(opts.pipeline ? ["pipeline = ?"] : []), ...(opts.states?.length ? [`state IN (${opts.states.map(() => "?").join(",")})`] : [])];
+  const where = conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+  const args: (string | number)[] = [...(opts.pipeline ? [opts.pipeline] : []), ...(opts.states ?? [])];
   if (opts.limit) args.push(opts.limit);
   return (await db.all(`SELECT * FROM jobs ${where} ORDER BY seq DESC${opts.limit ? " LIMIT ?" : ""}`, args)).map(toJob);
 }

@@ -1,0 +1,69 @@
+// Test helper: the CLI from outside (calf as a subprocess, from source, in a
+// private folder) and from inside (a command of the table by name, typed).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { commands } from "../../src/cli/commands.ts";
+import type { BareCommand, DataCommand } from "../../src/cli/command.ts";
+import { removeDir, tempDir } from "./tmp.ts";
+
+export const ROOT = path.resolve(import.meta.dir, "../..");
+export const MAIN = path.join(ROOT, "src/main.ts");
+
+/** HOME of the calf processes (Bun keeps a cache there): one private folder per test file, removed at exit. */
+let home: string | undefined;
+function homeDir(): string {
+  if (!home) {
+    home = tempDir("calf-home-");
+    const h = home;
+    process.on("exit", () => removeDir(h));
+  }
+  fs.mkdirSync(home, { recursive: true });
+  return home;
+}
+
+/** A read/write command of the table, by its words ("list datum"). */
+export function dataCommand(name: string): DataCommand {
+  const c = commands.find((x) => x.words.join(" ") === name);
+  if (!c || c.mode === "none") throw new Error(`no read/write command "${name}"`);
+  return c;
+}
+
+/** A command that needs no data dir, by its words ("lint"). */
+export function bareCommand(name: string): BareCommand {
+  const c = commands.find((x) => x.words.join(" ") === name);
+  if (!c || c.mode !== "none") throw new Error(`no data-less command "${name}"`);
+  return c;
+}
+
+export interface CalfResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `calf ARGS` from source (Bun), in `cwd`, with an environment holding only
+ * PATH, HOME, TMPDIR and `env` (no CALF_* of the caller's leaks in).
+ */
+export function calf(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string; timeout?: number }): CalfResult {
+  const r = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: homeDir(), TMPDIR: process.env.TMPDIR ?? "/tmp", CALF_SANDBOX: "none", ...opts.env },
+    input: opts.input,
+    encoding: "utf8",
+    timeout: opts.timeout ?? 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A shell line run in `cwd` with `$CALF` naming calf from source (for pipes: `$CALF plan | head -c1`). */
+export function sh(line: string, opts: { cwd: string; env?: Record<string, string>; timeout?: number }): CalfResult {
+  const r = spawnSync("/bin/bash", ["-c", line], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: homeDir(), TMPDIR: process.env.TMPDIR ?? "/tmp", CALF_SANDBOX: "none", CALF: `${process.execPath} ${MAIN}`, ...opts.env },
+    encoding: "utf8",
+    timeout: opts.timeout ?? 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
