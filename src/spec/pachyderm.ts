@@ -114,7 +114,7 @@ export const INPUT_FOREIGN: Record<string, Foreign> = {
   git: {
     unsupported: "a git input is fed by a webhook on pushes",
     because: "calf serves no webhooks",
-    instead: "declare a folder-backed repo over a checkout (repo: {name: ..., source: path}) and read it as pfs",
+    instead: "put the checkout into a repo with calf put file -r --overwrite (e.g. from a git hook) and read it as pfs",
   },
 };
 

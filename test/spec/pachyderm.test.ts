@@ -173,7 +173,7 @@ describe("validateDoc() sorts Pachyderm-only fields by what ignoring them would 
     ["input.cron.commit", HEAD + `input: {cron: {name: t, spec: "@daily", commit: abc}}\n`,
       `${P}:3:49: input.cron.commit: not supported by calf: commit pins the input to one commit, because calf runs on the heads of branches, instead point a branch at that commit and set branch`],
     ["a git input (Pachyderm 1.x)", HEAD + `input: {git: {URL: "https://github.com/x/y.git"}}\n`,
-      `${P}:3:14: input.git: not supported by calf: a git input is fed by a webhook on pushes, because calf serves no webhooks, instead declare a folder-backed repo over a checkout (repo: {name: ..., source: path}) and read it as pfs`],
+      `${P}:3:14: input.git: not supported by calf: a git input is fed by a webhook on pushes, because calf serves no webhooks, instead put the checkout into a repo with calf put file -r --overwrite (e.g. from a git hook) and read it as pfs`],
   ])("validateDoc() refuses %s as not supported", (_, text, issue) => {
     const { specs, lines } = lintText(text);
     expect(lines).toEqual([issue]);
