@@ -104,11 +104,13 @@ describe("entryPath()", () => {
   });
 });
 
-// Pachyderm's TestPipelineEnvVarJoinOn and TestPipelineEnvVarGroupBy
+// Pachyderm's TestPipelineEnv, TestPipelineEnvVarAlias, TestPipelineEnvVarJoinOn and TestPipelineEnvVarGroupBy
 // (github.com/pachyderm/pachyderm at e237475e9910a2d6299d7d2c3d6fc3b9a8f28f0b,
-// src/server/pachyderm_test.go): their transforms touch
+// src/server/pachyderm_test.go): their transforms echo $bar (transform.env),
+// $PACH_JOB_ID, $PACH_OUTPUT_COMMIT_ID, $<repo>, $<repo>_COMMIT and $PACH_DATUM_ID,
+// copy $<repo> (the datum's file) to /pfs/out, and touch
 // /pfs/out/repo1-$PACH_DATUM_repo1_JOIN_ON and /pfs/out/$PACH_DATUM_repo_GROUP_BY,
-// and the tests expect the files repo1-a, repo2-a, and a and b.
+// expecting the files repo1-a, repo2-a, and a and b. (Its secret is not supported.)
 describe("transformEnv() of planned datums passes Pachyderm's env var tests", () => {
   const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
   const listing = (files: string[]): ListingSource => () => ({
@@ -120,6 +122,17 @@ describe("transformEnv() of planned datums passes Pachyderm's env var tests", ()
   });
   const envs = (input: Input, files: string[]) =>
     planDatums(input, listing(files), sha256).map((d) => transformEnv(ctx({ inputs: d.inputs, datumId: d.id })));
+
+  test("transformEnv() gives the variables TestPipelineEnv and TestPipelineEnvVarAlias read", () => {
+    const input: Input = pfs("TestPipelineEnv_data", "TestPipelineEnv_data", "/*", {});
+    const [env] = planDatums(input, listing(["/file"]), sha256).map((d) =>
+      transformEnv(ctx({ inputs: d.inputs, datumId: d.id, transformEnv: { bar: "bar" }, jobId: "j1", outputCommit: "o1" })));
+    expect(env).toMatchObject({
+      bar: "bar", PACH_JOB_ID: "j1", PACH_OUTPUT_COMMIT_ID: "o1",
+      TestPipelineEnv_data: "/pfs/TestPipelineEnv_data/file", TestPipelineEnv_data_COMMIT: "c1",
+    });
+    expect(env!.PACH_DATUM_ID).toMatch(/^[0-9a-f]{64}$/);
+  });
 
   test("transformEnv() sets PACH_DATUM_repo1_JOIN_ON and PACH_DATUM_repo2_JOIN_ON to a (TestPipelineEnvVarJoinOn)", () => {
     const input: Input = { kind: "join", inputs: [pfs("r1", "repo1", "/(*)", { joinOn: "$1" }), pfs("r2", "repo2", "/(*)", { joinOn: "$1" })] };
