@@ -217,11 +217,10 @@ interface Building {
   quantifier?: string;
   nodes: (GlobNode | Building)[];
   parent: Building | null;
-  at: number;
 }
 
 function buildTree(src: string, tokens: Token[]): GlobNode[] {
-  const root: Building = { kind: "pattern", nodes: [], parent: null, at: 0 };
+  const root: Building = { kind: "pattern", nodes: [], parent: null };
   let tree = root;
   const up = (t: Token): Building => {
     const p = tree.parent?.parent;
@@ -229,10 +228,10 @@ function buildTree(src: string, tokens: Token[]): GlobNode[] {
     if (!p) throw new GlobSyntaxError(src, t.at, `unexpected "${src[t.at]}" at offset ${t.at}`);
     return p;
   };
-  const open = (kind: "anyOf" | "capture", at: number, quantifier?: string) => {
-    const container: Building = { kind, nodes: [], parent: tree, at, ...(quantifier === undefined ? {} : { quantifier }) };
+  const open = (kind: "anyOf" | "capture", quantifier?: string) => {
+    const container: Building = { kind, nodes: [], parent: tree, ...(quantifier === undefined ? {} : { quantifier }) };
     tree.nodes.push(container);
-    const pattern: Building = { kind: "pattern", nodes: [], parent: container, at };
+    const pattern: Building = { kind: "pattern", nodes: [], parent: container };
     container.nodes.push(pattern);
     tree = pattern;
   };
@@ -265,18 +264,18 @@ function buildTree(src: string, tokens: Token[]): GlobNode[] {
         break;
       }
       case "termsOpen":
-        open("anyOf", t.at);
+        open("anyOf");
         break;
       case "captureOpen":
         if (t.quantifier === "^") {
           throw new GlobSyntaxError(src, t.at, `"^(" at offset ${t.at} is not a group (use "!(" to negate, or escape it as "\\^(")`);
         }
-        open("capture", t.at, t.quantifier);
+        open("capture", t.quantifier);
         break;
       case "separator": {
         const container = tree.parent;
         if (!container) throw new GlobSyntaxError(src, t.at, `unexpected "${src[t.at]}" at offset ${t.at}`);
-        const pattern: Building = { kind: "pattern", nodes: [], parent: container, at: t.at };
+        const pattern: Building = { kind: "pattern", nodes: [], parent: container };
         container.nodes.push(pattern);
         tree = pattern;
         break;

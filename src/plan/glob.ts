@@ -1,8 +1,7 @@
-// Pachyderm globs (SPEC §4.1): which file/dir paths of a commit a glob selects,
-// with capture groups for join_on/group_by templates ($1, $2, $0 = path).
-// Pure; no I/O. A glob compiles to one anchored RegExp exactly as
-// pachyderm/ohmyglob (commit d5b47775) compiles it with "/" as separator,
-// negation scoping included: picomatch cannot express `**` inside a segment.
+// Pachyderm globs (SPEC §4.1): which paths of a commit a glob selects, with
+// captures for join_on/group_by ($1, $0 = path). Pure; no I/O. One anchored
+// RegExp, compiled as pachyderm/ohmyglob (d5b47775) compiles it with "/" as
+// separator, negation scope included (picomatch cannot do `**` in a segment).
 
 import { compareBytes } from "./bytewise.ts";
 import { GlobSyntaxError, parseGlob, type GlobNode } from "./_glob-parse.ts";

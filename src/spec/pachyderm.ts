@@ -1,8 +1,7 @@
-// Pachyderm pipeline-spec fields that calf does not run (SPEC §3), by what
-// ignoring them would do: fields that only shape scheduling on Kubernetes are
-// accepted with one notice each; fields whose absence would change results are
-// refused as "not supported by calf". A field at its zero value (false, "", 0,
-// null, {} or []) is unset in protobuf terms and passes silently. Pure; no I/O.
+// Pachyderm spec fields calf does not run (SPEC §3): those that only shape
+// Kubernetes scheduling are accepted with a notice each, those whose absence
+// would change results are "not supported by calf"; at protobuf's unset value
+// (false, "", 0, null, {}, []) either passes silently. Pure; no I/O.
 
 import { isMap, isScalar, isSeq, type Node } from "yaml";
 import type { Field, Reader } from "./_read.ts";
