@@ -1,10 +1,10 @@
-// Pachyderm globs (SPEC §4.1): which file/dir paths of a commit a glob selects,
-// with capture groups for join_on/group_by templates ($1, $2, $0 = path).
-// Pure; no I/O. Globs compile to one anchored RegExp (as pachyderm/ohmyglob
-// does): picomatch cannot express `**` inside a segment or `( )` captures.
+// Pachyderm globs (SPEC §4.1): which paths of a commit a glob selects, with
+// captures for join_on/group_by ($1, $0 = path). Pure; no I/O. One anchored
+// RegExp, compiled as pachyderm/ohmyglob (d5b47775) compiles it with "/" as
+// separator, negation scope included (picomatch cannot do `**` in a segment).
 
 import { compareBytes } from "./bytewise.ts";
-import { GlobSyntaxError, parseGlob, type ClassItem, type GlobNode } from "./_glob-parse.ts";
+import { GlobSyntaxError, parseGlob, type GlobNode } from "./_glob-parse.ts";
 import type { Entry } from "./types.ts";
 
 export { GlobSyntaxError } from "./_glob-parse.ts";
@@ -25,11 +25,20 @@ export interface GlobMatch {
   captures: string[];
 }
 
-/** Pachyderm prefixes a missing leading "/"; runs of "/" collapse; a trailing "/" is dropped. */
+/**
+ * The glob as Pachyderm uses it (pfsfile.CleanPath): Go's path.Clean (runs of
+ * "/" collapse, "." and ".." segments resolve, a trailing "/" goes), then one
+ * leading "/".
+ */
 export function normalizeGlob(glob: string): string {
-  let g = (glob.startsWith("/") ? glob : "/" + glob).replace(/\/{2,}/g, "/");
-  while (g.length > 1 && g.endsWith("/") && !isEscaped(g, g.length - 1)) g = g.slice(0, -1);
-  return g;
+  const rooted = glob.startsWith("/");
+  const out: string[] = [];
+  for (const seg of glob.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
+    else if (seg !== ".." || !rooted) out.push(seg);
+  }
+  return "/" + out.join("/");
 }
 
 /** Compile a glob. Throws GlobSyntaxError for an empty or malformed glob. */
@@ -38,22 +47,36 @@ export function compileGlob(glob: string): GlobMatcher {
     throw new GlobSyntaxError(glob, 0, `glob is empty (use "/" for the whole repo as one datum, "/*" for one datum per top-level entry)`);
   }
   const norm = normalizeGlob(glob);
-  // The root "/" is matched as "" so that "/*" or "/**" never select the root
-  // itself, while the glob "/" (compiled from "") selects exactly the root.
-  const nodes = parseGlob(norm === "/" ? "" : norm);
-  const state: CompileState = { groups: 0, user: [] };
-  const regex = new RegExp(`^${sequence(nodes, state)}$`, "su");
-  const user = state.user;
+  const { regex, captureCount } = compilePattern(norm);
   return {
     glob: norm,
-    captureCount: user.length,
+    captureCount,
     regex,
     match(path: string): string[] | null {
-      const m = regex.exec(path === "/" ? "" : path);
+      // Pachyderm matches the root only with the glob "/" (whose regex, "^/$",
+      // fails on the root's trimmed path "": so its $0 and groups are "").
+      if (path === "/") return norm === "/" ? Array<string>(captureCount + 1).fill("") : null;
+      const m = regex.exec(path);
       if (!m) return null;
-      return [path, ...user.map((i) => m[i] ?? "")];
+      return Array.from({ length: captureCount + 1 }, (_, i) => m[i] ?? "");
     },
   };
+}
+
+/**
+ * ohmyglob's Compile(pattern, separator): the pattern as written (no leading
+ * "/" added, no cleaning), anchored at both ends. `separator` "" means none:
+ * `*` and `?` then cross everything (ohmyglob's own tests use that).
+ */
+export function compilePattern(pattern: string, separator = "/"): { regex: RegExp; captureCount: number } {
+  const nodes = parseGlob(pattern);
+  const dot = separator === "" ? "." : `[^${quoteMeta(separator)}]`;
+  try {
+    return { regex: new RegExp(`^${finish(pieces(nodes, dot))}$`, "su"), captureCount: countCaptures(nodes) };
+  } catch (err) {
+    // Unreachable as far as known: parseGlob refuses what the engine would (e.g. a range "z-a").
+    throw new GlobSyntaxError(pattern, 0, `cannot be compiled: ${(err as Error).message}`);
+  }
 }
 
 /** Why a glob is unusable (for `calf lint`), or null when it compiles. */
@@ -101,101 +124,71 @@ function compareEntries(a: Entry, b: Entry): number {
   return compareBytes(a.path, b.path) || compareBytes(a.type, b.type) || compareBytes(a.hash, b.hash);
 }
 
-// ---- compilation: syntax tree -> RegExp source (flags "su") ----
+// ---- compilation (ohmyglob compiler/compiler.go with separator "/") ----
 
-interface CompileState {
-  /** Regex capture groups opened so far (user and internal). */
-  groups: number;
-  /** Regex group numbers of the user's capture groups, in `$N` order. */
-  user: number[];
+// Markers between pieces of regex source. ohmyglob splices two sentinel
+// characters into its regex text and rewrites them at the end; separate
+// symbols here cannot collide with a character of the glob.
+const CLOSE_NEG = Symbol("closeNeg"); // where a negation's alternative ends
+const BOUNDARY = Symbol("boundary"); // text, `*` or `**`: something a negation cannot look past
+type Piece = string | typeof CLOSE_NEG | typeof BOUNDARY;
+
+/** `dot` is one character that is not the separator. */
+function pieces(nodes: readonly GlobNode[], dot: string): Piece[] {
+  return nodes.flatMap((n) => node(n, dot));
 }
 
-const SEGMENT_CHAR = "[^/]";
-
-function sequence(nodes: readonly GlobNode[], st: CompileState): string {
-  return nodes.map((n) => node(n, st)).join("");
-}
-
-function alternatives(alts: readonly GlobNode[][], st: CompileState): string {
-  return alts.map((a) => sequence(a, st)).join("|");
-}
-
-function node(n: GlobNode, st: CompileState): string {
+function node(n: GlobNode, dot: string): Piece[] {
   switch (n.kind) {
     case "text":
-      return escapeText(n.text);
-    case "star":
-      return `${SEGMENT_CHAR}*`;
+      return [quoteMeta(n.text), BOUNDARY];
+    case "any":
+      return [`${dot}*`, BOUNDARY];
     case "super":
-      return ".*";
+      return [".*", BOUNDARY];
     case "single":
-      return SEGMENT_CHAR;
-    case "class": {
-      // A bracket expression never matches "/" (as in shell pathname expansion).
-      const body = n.items.map(classItem).join("");
-      return n.negated ? `[^/${body}]` : `(?!/)[${body}]`;
+      return [dot];
+    case "list":
+      return [`[${n.not ? "^" : ""}${quoteMeta(n.chars)}]`];
+    case "anyOf":
+      return n.patterns.length === 0 ? [] : ["(?:", ...alternatives(n.patterns, ["|"], dot), ")"];
+    case "capture": {
+      if (n.quantifier === "!") {
+        // Each alternative is closed by a marker that becomes "$" or nothing (see finish()).
+        return ["((?:(?!(?:", ...alternatives(n.patterns, [CLOSE_NEG, "|"], dot), CLOSE_NEG, "))", `${dot}*))`];
+      }
+      const inner = alternatives(n.patterns, ["|"], dot);
+      return n.quantifier === "@" ? ["(", ...inner, ")"] : ["((?:", ...inner, `)${n.quantifier})`];
     }
-    case "choice":
-      return `(?:${alternatives(n.alternatives, st)})`;
-    case "group":
-      return group(n.quantifier, n.alternatives, st);
   }
 }
 
-function group(q: "@" | "*" | "+" | "?" | "!", alts: readonly GlobNode[][], st: CompileState): string {
-  if (q === "!") {
-    // `!(x)`: the run of segment characters here must not, as a whole, match x.
-    // The prefix before the group is captured so that a lookbehind can anchor x
-    // at the group's start: `(?<!^\{prefix}x)` tested where the group ends.
-    const prefix = ++st.groups;
-    const own = ++st.groups;
-    st.user.push(own);
-    const inner = alternatives(alts, st);
-    return `(?<=^(.*))(${SEGMENT_CHAR}*)(?<!^\\${prefix}(?:${inner}))`;
-  }
-  st.user.push(++st.groups);
-  const inner = alternatives(alts, st);
-  if (q === "@") return `(${inner})`;
-  return `((?:${inner})${q})`;
+function alternatives(patterns: readonly GlobNode[][], separator: Piece[], dot: string): Piece[] {
+  return patterns.flatMap((p, i) => (i === 0 ? pieces(p, dot) : [...separator, ...pieces(p, dot)]));
 }
 
-const POSIX: Record<string, string> = {
-  alnum: "A-Za-z0-9",
-  alpha: "A-Za-z",
-  blank: " \\t",
-  cntrl: "\\x00-\\x1f\\x7f",
-  digit: "0-9",
-  graph: "\\x21-\\x7e",
-  lower: "a-z",
-  print: "\\x20-\\x7e",
-  punct: "!-\\/:-@\\[-`\\{-~",
-  space: " \\t\\n\\r\\f\\v",
-  upper: "A-Z",
-  word: "A-Za-z0-9_",
-  xdigit: "0-9A-Fa-f",
-};
-
-function classItem(item: ClassItem): string {
-  switch (item.kind) {
-    case "char":
-      return escapeClassChar(item.char);
-    case "range":
-      return `${escapeClassChar(item.lo)}-${escapeClassChar(item.hi)}`;
-    case "posix":
-      return POSIX[item.name];
-  }
+/**
+ * ohmyglob's global pass over negations (after micromatch/extglob): find the
+ * first place a negation closes; if text, `*` or `**` follows it anywhere, a
+ * negation means "does not start with" (`!(foo)*`); otherwise it must reach
+ * the end of the path ("is not"). The choice applies to every negation.
+ */
+function finish(ps: Piece[]): string {
+  const first = ps.findIndex((p, i) => p === CLOSE_NEG && String(ps[i + 1]).startsWith(")"));
+  const bounded = first >= 0 && ps.slice(first).includes(BOUNDARY);
+  return ps.map((p) => (p === BOUNDARY ? "" : p === CLOSE_NEG ? (bounded ? "" : "$") : p)).join("");
 }
 
-function escapeText(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
-}
-
-function escapeClassChar(c: string): string {
-  return /[\\\]\[^\-]/.test(c) ? `\\${c}` : c;
-}
-
-function isEscaped(s: string, index: number): boolean {
+function countCaptures(nodes: readonly GlobNode[]): number {
   let n = 0;
-  for (let i = index - 1; i >= 0 && s[i] === "\\"; i--) n++;
-  return n % 2 === 1;
+  for (const x of nodes) {
+    if (x.kind === "capture") n++;
+    if (x.kind === "capture" || x.kind === "anyOf") for (const p of x.patterns) n += countCaptures(p);
+  }
+  return n;
+}
+
+/** Go's regexp.QuoteMeta: every one of these is a syntax character, so the escape is valid in a "u" RegExp. */
+function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
 }

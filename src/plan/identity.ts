@@ -41,11 +41,17 @@ export function makeDatum(inputs: readonly DatumInput[], sha256: Sha256): Datum 
 /**
  * Skip key: the id, the content hash of every non-`reference` input (a dir's
  * hash covers its subtree) and the pipeline salt. `emptyFiles` is covered too,
- * since it changes the bytes the transform sees.
+ * since it changes the bytes the transform sees, and so are join/group keys
+ * (the transform sees them as PACH_DATUM_<name>_JOIN_ON / _GROUP_BY); they are
+ * appended only when set, so datums without keys keep their hashes.
  */
 export function datumHash(datum: Pick<Datum, "id" | "inputs">, salt: string, sha256: Sha256): string {
   const contents = [...datum.inputs]
     .sort(compareDatumInputs)
-    .map((i) => [i.name, i.path, i.reference ? null : i.hash, i.emptyFiles]);
+    .map((i) => {
+      const row: unknown[] = [i.name, i.path, i.reference ? null : i.hash, i.emptyFiles];
+      if (i.joinOn !== undefined || i.groupBy !== undefined) row.push(i.joinOn ?? null, i.groupBy ?? null);
+      return row;
+    });
   return sha256(JSON.stringify(["calf.datum.hash.v1", datum.id, contents, salt]));
 }

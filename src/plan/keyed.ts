@@ -18,27 +18,41 @@ export interface KeyedMember {
 
 /**
  * Join: for each key (byte-wise order), the cross product of every member's
- * matches with that key, member order outermost. A key missing from some
- * member yields datums only if a member holding it has `outerJoin` — as in
- * SQL, an outer member keeps its unmatched files; absent members are left out.
+ * matches with that key, member order outermost. A key some member lacks
+ * yields only the outer members' files: the cross product of the lists of the
+ * `outerJoin` members holding it (Pachyderm 2.x drops the inner members'
+ * files from such a tuple, so three members A outer, B, C with a key in A and
+ * B only give A's files alone).
  */
 export function joinSlices(members: readonly KeyedMember[]): DatumInput[][] {
   const byKey = bucket(members);
   const out: DatumInput[][] = [];
   for (const key of sortedKeys(byKey)) {
     const lists = byKey.get(key)!;
-    const present = members.flatMap((m, i) => (lists[i].length > 0 ? [{ member: m, list: lists[i] }] : []));
-    const complete = present.length === members.length;
-    if (!complete && !present.some((p) => p.member.outerJoin)) continue;
-    out.push(...crossLists(present.map((p) => p.list)));
+    if (lists.every((l) => l.length > 0)) {
+      out.push(...crossLists(lists));
+      continue;
+    }
+    const outer = members.flatMap((m, i) => (m.outerJoin && lists[i].length > 0 ? [lists[i]] : []));
+    if (outer.length > 0) out.push(...crossLists(outer));
   }
   return out;
 }
 
-/** Group: one datum per key (byte-wise order) holding every match of every member with that key. */
+/**
+ * Group: one datum per key (byte-wise order) holding every match of every
+ * member with that key, each file once (a file in several of a member's
+ * datums, e.g. a join's, would otherwise appear twice at the same /pfs path).
+ */
 export function groupSlices(members: readonly KeyedMember[]): DatumInput[][] {
   const byKey = bucket(members);
-  return sortedKeys(byKey).map((key) => byKey.get(key)!.flat());
+  return sortedKeys(byKey).map((key) => {
+    const seen = new Set<string>();
+    return byKey.get(key)!.flat().filter((i) => {
+      const id = JSON.stringify([i.name, i.repo, i.branch, i.path]);
+      return seen.has(id) ? false : (seen.add(id), true);
+    });
+  });
 }
 
 /** Cartesian product of lists, first list outermost; empty if any list is empty. */

@@ -21,6 +21,9 @@ export interface DatumInput {
   size: number;
   reference: boolean;
   emptyFiles: boolean;
+  /** Inside a join or group: this file's join_on / group_by key, when the template gives one (Pachyderm's PACH_DATUM_<name>_JOIN_ON / _GROUP_BY). */
+  joinOn?: string;
+  groupBy?: string;
 }
 
 export interface Datum {

@@ -1,6 +1,7 @@
 // A pipeline's version hash (SPEC §4.3): the transform fields that change
-// what a datum produces, plus the content of every file in transform.deps.
-// Other fields (parallelism, timeouts, description) are left out on purpose.
+// what a datum produces, plus the content of every file in transform.deps, and
+// Pachyderm's salt when set. Other fields (parallelism, timeouts, description)
+// are left out on purpose.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PipelineSpec } from "../spec/types.ts";
@@ -14,6 +15,8 @@ export function versionHash(spec: PipelineSpec, sha256: (s: string | Uint8Array)
     // Relative to the spec file: moving the whole project folder reprocesses nothing.
     working_dir: path.relative(path.dirname(spec.file), t.workingDir) || ".", err_cmd: t.errCmd ?? null,
     err_stdin: t.errStdin ?? null, accept_return_code: [...t.acceptReturnCode].sort((a, b) => a - b), deps,
+    // Only when set, so that specs without a salt keep the versions they had.
+    ...(spec.salt ? { salt: spec.salt } : {}),
   }));
 }
 

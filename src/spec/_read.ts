@@ -1,8 +1,10 @@
 // Typed reading of YAML nodes for validation: each read records the value's
 // position under its field path and reports a located issue instead of throwing.
-// Pure; no I/O. Private to src/spec.
+// Field names are read as protobuf JSON reads Pachyderm's specs: snake_case or
+// lowerCamelCase (`parallelismSpec`), and integers also as strings ("1").
+// Paths always use the snake_case name. Pure; no I/O. Private to src/spec.
 
-import { isAlias, isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from "yaml";
 import { posFor } from "./locate.ts";
 import { nodePos, type RawDoc } from "./parse.ts";
 import { didYouMean } from "./suggest.ts";
@@ -17,8 +19,15 @@ export interface Field {
 
 const MAX_ALIASES = 100; // a spec never needs more; guards against alias bombs
 
+/** protobuf's JSON name of a field: `parallelism_spec` -> `parallelismSpec`. */
+export function lowerCamel(snake: string): string {
+  return snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
 export class Reader {
   readonly issues: SpecIssue[] = [];
+  /** Not errors: fields calf accepts and ignores, each with where it was written. */
+  readonly notices: SpecIssue[] = [];
   readonly positions: Record<string, SpecPos> = {};
   private aliases = 0;
 
@@ -42,13 +51,29 @@ export class Reader {
     return undefined;
   }
 
-  /** A mapping's fields; unknown (with did-you-mean), duplicate and non-string keys are issues. */
-  fields(f: Field, known: readonly string[]): Map<string, Field> | undefined {
+  notice(at: Node | null | undefined, path: string, message: string): void {
+    const { line, col } = nodePos(this.raw, at);
+    this.notices.push({ file: this.raw.file, line, col, path, message });
+  }
+
+  /**
+   * A mapping's fields by snake_case name, written either way; unknown (with
+   * did-you-mean), duplicate and non-string keys are issues. `listed`: the
+   * fields a hint lists when nothing is close.
+   */
+  fields(f: Field, known: readonly string[], listed: readonly string[] = known): Map<string, Field> | undefined {
     if (!isMap(f.node)) return this.expected(f, "a mapping");
+    const byCamel = new Map(known.map((k) => [lowerCamel(k), k]));
+    const canon = (name: string) => (known.includes(name) ? name : byCamel.get(name));
     const out = new Map<string, Field>();
-    for (const { name, key, value } of this.pairs(f.node, f)) {
-      if (known.includes(name)) out.set(name, value);
-      else this.fail(key, value.path, "unknown field", didYouMean(name, known) ?? `known fields: ${known.join(", ")}`);
+    for (const { name, key, value } of this.pairs(f.node, f, canon)) {
+      const field = canon(name);
+      if (field !== undefined) out.set(field, value);
+      else {
+        // A camelCase typo is best answered in camelCase.
+        const candidates = /[A-Z]/.test(name) ? [...known, ...byCamel.keys()] : known;
+        this.fail(key, value.path, "unknown field", didYouMean(name, candidates) ?? `known fields: ${listed.join(", ")}`);
+      }
     }
     return out;
   }
@@ -76,8 +101,10 @@ export class Reader {
     return typeof v === "boolean" ? v : this.expected(f, "true or false");
   }
 
+  /** An integer, also written as a string (protobuf JSON writes 64-bit integers as "1"). */
   integer(f: Field, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-    const v = this.scalar(f);
+    const raw = this.scalar(f);
+    const v = typeof raw === "string" && /^-?[0-9]+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
     if (typeof v !== "number" || !Number.isInteger(v)) return this.expected(f, "an integer");
     if (v < min || v > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
@@ -124,8 +151,11 @@ export class Reader {
     return isScalar(f.node) ? f.node.value : undefined;
   }
 
-  /** A mapping's entries with string keys, each key once; other keys are issues. */
-  private *pairs(map: YAMLMap, f: Field): Generator<{ name: string; key: Node; value: Field }> {
+  /**
+   * A mapping's entries with string keys, each key once; other keys are issues.
+   * `canon` maps a key to its field's snake_case name (undefined: unknown, kept as written).
+   */
+  private *pairs(map: YAMLMap, f: Field, canon: (name: string) => string | undefined = (n) => n): Generator<{ name: string; key: Node; value: Field }> {
     const seen = new Map<string, Node>();
     for (const pair of map.items) {
       const key = pair.key as Node | null;
@@ -134,13 +164,16 @@ export class Reader {
         continue;
       }
       const name = key.value;
-      const path = f.path === "" ? name : `${f.path}.${name}`;
-      const first = seen.get(name);
+      const field = canon(name) ?? name;
+      const path = f.path === "" ? field : `${f.path}.${field}`;
+      const first = seen.get(field);
       if (first !== undefined) {
-        this.fail(key, path, `duplicate key (first at line ${this.pos(first).line})`, "remove one of them");
+        const firstName = (first as Scalar).value as string;
+        const same = firstName === name ? "duplicate key" : `duplicate key: "${firstName}" and "${name}" are the same field`;
+        this.fail(key, path, `${same} (first at line ${this.pos(first).line})`, "remove one of them");
         continue;
       }
-      seen.set(name, key);
+      seen.set(field, key);
       yield { name, key, value: this.field(pair.value, path, key) };
     }
   }

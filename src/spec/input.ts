@@ -6,6 +6,7 @@ import { invalidGlobReason } from "../plan/glob.ts";
 import { parseSchedule } from "../cron/schedule.ts";
 import type { Field, Reader } from "./_read.ts";
 import { inputNameProblem, simpleNameProblem, type NameProblem } from "./names.ts";
+import { checkForeign, CRON_FOREIGN, INPUT_FOREIGN, names, PFS_FOREIGN } from "./pachyderm.ts";
 import { parseRfc3339 } from "./rfc3339.ts";
 import type { CompositeInput, CronInput, Input, PfsInput } from "./types.ts";
 
@@ -13,19 +14,27 @@ const KINDS = ["pfs", "cross", "union", "join", "group", "cron"] as const;
 const PFS_FIELDS = ["repo", "glob", "name", "branch", "join_on", "group_by", "outer_join", "empty_files", "reference"];
 const CRON_FIELDS = ["name", "spec", "repo", "start", "overwrite", "catch_up"];
 
-type Parent = "join" | "group" | undefined;
+/** Where an input stands: directly in a join (needs join_on), anywhere under a group (needs group_by). */
+interface Place {
+  inJoin: boolean;
+  underGroup: boolean;
+}
+const TOP: Place = { inJoin: false, underGroup: false };
 
 /** The input at `f`; `pipeline` names the default cron repo (`<pipeline>_<name>`). */
 export function readInput(r: Reader, f: Field, pipeline: string): Input | undefined {
-  const input = readOne(r, f, pipeline, undefined);
+  const input = readOne(r, f, pipeline, TOP);
   if (input !== undefined) checkNames(r, input, f.path, new Map());
   return input;
 }
 
-function readOne(r: Reader, f: Field, pipeline: string, parent: Parent): Input | undefined {
+function readOne(r: Reader, f: Field, pipeline: string, place: Place): Input | undefined {
   const before = r.issues.length;
-  const kinds = r.fields(f, KINDS);
+  const kinds = r.fields(f, [...KINDS, ...names(INPUT_FOREIGN)], KINDS);
   if (kinds === undefined) return undefined;
+  const foreignIssues = r.issues.length;
+  checkForeign(r, kinds, INPUT_FOREIGN);
+  if (r.issues.length > foreignIssues) return undefined;
   const found = [...kinds.keys()];
   if (found.length !== 1) {
     if (found.length === 0 && r.issues.length > before) return undefined; // an unknown kind was reported
@@ -35,24 +44,26 @@ function readOne(r: Reader, f: Field, pipeline: string, parent: Parent): Input |
   }
   const kind = found[0] as (typeof KINDS)[number];
   const v = kinds.get(kind)!;
-  if (parent !== undefined && kind !== "pfs") return r.fail(f.at, f.path, `${parent} members must be pfs inputs, got ${kind}`);
-  if (kind === "pfs") return readPfs(r, v, parent);
+  // A join pairs single files by key; a group takes any input (Pachyderm 2.x).
+  if (place.inJoin && kind !== "pfs") return r.fail(f.at, f.path, `join members must be pfs inputs, got ${kind}`, "a group may hold any input; a join only pfs inputs with join_on");
+  if (kind === "pfs") return readPfs(r, v, place);
   if (kind === "cron") return readCron(r, v, pipeline);
-  return readComposite(r, kind, v, pipeline);
+  return readComposite(r, kind, v, pipeline, place);
 }
 
-function readComposite(r: Reader, kind: CompositeInput["kind"], v: Field, pipeline: string): Input | undefined {
+function readComposite(r: Reader, kind: CompositeInput["kind"], v: Field, pipeline: string, place: Place): Input | undefined {
   const items = r.list(v);
   if (items === undefined) return undefined;
   if (items.length === 0) return r.fail(v.at, v.path, "must list at least one input");
-  const parent: Parent = kind === "join" || kind === "group" ? kind : undefined;
-  const inputs = items.map((item) => readOne(r, item, pipeline, parent));
+  const inner: Place = { inJoin: kind === "join", underGroup: place.underGroup || kind === "group" };
+  const inputs = items.map((item) => readOne(r, item, pipeline, inner));
   return inputs.every((i) => i !== undefined) ? { kind, inputs: inputs as Input[] } : undefined;
 }
 
-function readPfs(r: Reader, v: Field, parent: Parent): PfsInput | undefined {
-  const p = r.fields(v, PFS_FIELDS);
+function readPfs(r: Reader, v: Field, place: Place): PfsInput | undefined {
+  const p = r.fields(v, [...PFS_FIELDS, ...names(PFS_FOREIGN)], PFS_FIELDS);
   if (p === undefined) return undefined;
+  checkForeign(r, p, PFS_FOREIGN);
   const repoF = r.need(p, "repo", v, "the repo to read, e.g. repo: images");
   const repo = repoF && named(r, repoF, (s) => simpleNameProblem(s, "repo name"));
   const globF = r.need(p, "glob", v, 'e.g. glob: "/*" (one datum per top-level file or folder)');
@@ -61,8 +72,8 @@ function readPfs(r: Reader, v: Field, parent: Parent): PfsInput | undefined {
   const name = nameF && repo !== undefined ? named(r, nameF, (s) => inputNameProblem(s)) : undefined;
   const branchF = p.get("branch");
   const branch = branchF === undefined ? "master" : named(r, branchF, (s) => simpleNameProblem(s, "branch name"));
-  const key = parent === "join" ? "join_on" : "group_by";
-  if (parent !== undefined) r.need(p, key, v, `every ${parent} member needs ${key}, e.g. ${key}: "$1"`);
+  if (place.inJoin) r.need(p, "join_on", v, 'every join member needs join_on, e.g. join_on: "$1"');
+  if (place.underGroup) r.need(p, "group_by", v, 'every pfs input in a group needs group_by, e.g. group_by: "$1"');
   const joinOn = p.has("join_on") ? r.string(p.get("join_on")!) : undefined;
   const groupBy = p.has("group_by") ? r.string(p.get("group_by")!) : undefined;
   const flag = (k: string) => (p.has(k) ? r.boolean(p.get(k)!) : false);
@@ -78,8 +89,9 @@ function readPfs(r: Reader, v: Field, parent: Parent): PfsInput | undefined {
 }
 
 function readCron(r: Reader, v: Field, pipeline: string): CronInput | undefined {
-  const c = r.fields(v, CRON_FIELDS);
+  const c = r.fields(v, [...CRON_FIELDS, ...names(CRON_FOREIGN)], CRON_FIELDS);
   if (c === undefined) return undefined;
+  checkForeign(r, c, CRON_FOREIGN);
   const nameF = r.need(c, "name", v, "e.g. name: tick");
   const name = nameF && named(r, nameF, (s) => inputNameProblem(s));
   const specF = r.need(c, "spec", v, 'e.g. spec: "@every 30s" or spec: "*/5 * * * *"');

@@ -17,7 +17,7 @@ export interface LoadResult {
   /** Every document that passed its own schema; any issue at all means the set must not be used. */
   specs: PipelineSpec[];
   issues: SpecIssue[];
-  /** Not errors, e.g. `image` is ignored: formatted as `file:line:col: path: message`. */
+  /** Not errors, as `file:line:col: field.path: message` lines, e.g. `transform.image` is ignored. */
   notices: string[];
   /** The same notices, located (lint -o json). */
   warnings: SpecIssue[];
@@ -32,12 +32,12 @@ export async function loadFolder(dir: string, opts: { existingRepos: string[]; f
   const listed = await listSpecFiles(dir);
   const targets = opts.files ?? listed.files;
   if (opts.files === undefined && listed.issue !== undefined) issues.push(listed.issue);
-  const loaded: Loaded = { specs: [], invalidNames: [] };
+  const loaded: Loaded = { specs: [], invalidNames: [], notices: [] };
   for (const file of targets) await loadFile(file, issues, loaded);
   for (const spec of loaded.specs) issues.push(...(await missingDeps(spec)));
   const { specs } = loaded;
 
-  const context: Loaded = { specs: [], invalidNames: [] };
+  const context: Loaded = { specs: [], invalidNames: [], notices: [] };
   if (opts.files !== undefined) {
     const named = new Set(opts.files.map((f) => resolve(f)));
     for (const file of listed.files.filter((f) => !named.has(resolve(f)))) await loadFile(file, [], context);
@@ -46,9 +46,7 @@ export async function loadFolder(dir: string, opts: { existingRepos: string[]; f
   const known = [...opts.existingRepos, ...loaded.invalidNames, ...context.invalidNames];
   const shown = new Set(targets);
   const setIssues = validateSet([...specs, ...context.specs], known).filter((i) => shown.has(i.file));
-  const warnings = specs.flatMap((s) =>
-    s.transform.image === undefined ? [] : [issueAt(s, "transform.image", `"${s.transform.image}" is ignored: transforms run on the host`)]
-  );
+  const warnings = sortIssues(loaded.notices);
   return { specs, issues: sortIssues([...issues, ...setIssues]), notices: warnings.map(formatIssue), warnings };
 }
 
@@ -74,6 +72,7 @@ async function listSpecFiles(dir: string): Promise<{ files: string[]; issue?: Sp
 interface Loaded {
   specs: PipelineSpec[];
   invalidNames: string[]; // pipeline names declared by documents that failed validation
+  notices: SpecIssue[]; // Pachyderm fields accepted and ignored
 }
 
 async function loadFile(file: string, issues: SpecIssue[], into: Loaded): Promise<void> {
@@ -87,8 +86,9 @@ async function loadFile(file: string, issues: SpecIssue[], into: Loaded): Promis
   const parsed = parseSpecText(file, await readFile(file, "utf8"));
   issues.push(...parsed.issues);
   for (const doc of parsed.docs) {
-    const { spec, issues: docIssues } = validateDoc(doc, resolve(file));
+    const { spec, issues: docIssues, notices } = validateDoc(doc, resolve(file));
     issues.push(...docIssues);
+    into.notices.push(...notices);
     if (spec !== undefined) into.specs.push(spec);
     else {
       const name = declaredName(doc);

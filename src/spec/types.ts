@@ -54,8 +54,21 @@ export interface PipelineSpec {
   reprocessSpec: "until_success" | "every_job";
   spout: { overwrite: boolean; marker?: string } | null;
   merge: "append" | "error";
+  /** Pachyderm 2.x datum batching (SPEC §3; Pachyderm's transform.datum_batching): one process per worker slot serves datum after datum. */
+  datumBatching: boolean;
+  /** Pachyderm's salt: part of the pipeline version (changing it reprocesses every datum). Absent when not set. */
+  salt?: string;
+  /** Pachyderm's datum_set_spec (1.x: chunk_spec is ignored): kept for batching and workers; absent when not set. */
+  datumSetSpec?: DatumSetSpec;
   /** Where the spec was written; for messages only, not part of the pipeline version. */
   source?: SpecSource;
+}
+
+/** How many datums go to a worker at once; 0 = unset (Pachyderm's DatumSetSpec). */
+export interface DatumSetSpec {
+  number: number;
+  sizeBytes: number;
+  perWorker: number;
 }
 
 /** 1-based line and column of a node in a spec file. */

@@ -1,6 +1,8 @@
 // The transform's environment (SPEC §4.6): the runner's own environment minus
-// calf's secrets, then transform.env, then the Pachyderm variables. Pure.
+// calf's secrets, then transform.env (with /pfs rewritten to PFS_ROOT, as in
+// cmd), then the Pachyderm variables. Pure.
 import type { DatumInput } from "../plan/types.ts";
+import { rewritePfs } from "./rewrite.ts";
 
 const SECRETS = ["CALF_API_TOKEN", "CALF_DB_URL", "CALF_DB_AUTH_TOKEN"];
 
@@ -18,13 +20,20 @@ export interface EnvContext {
 export function transformEnv(c: EnvContext): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(c.base)) if (v !== undefined && !SECRETS.includes(k)) env[k] = v;
-  Object.assign(env, c.transformEnv);
+  // Pachyderm's spouts pass /pfs/out through env; without a sandbox /pfs lives at
+  // PFS_ROOT (with one, PFS_ROOT is /pfs and this changes nothing).
+  for (const [k, v] of Object.entries(c.transformEnv)) env[k] = rewritePfs(v, c.pfsRoot);
   const byName = new Map<string, DatumInput[]>();
   for (const i of c.inputs) byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
   for (const [name, ins] of byName) {
     // One entry: its path. Several (a group datum): the input's folder.
     env[name] = ins.length === 1 ? entryPath(c.pfsRoot, name, ins[0]!.path) : `${c.pfsRoot}/${name}`;
     env[`${name}_COMMIT`] = ins[0]!.commit;
+    // Pachyderm 2.x: the file's join/group key, when it has one (the last file's, as Pachyderm appends them).
+    for (const i of ins) {
+      if (i.joinOn !== undefined) env[`PACH_DATUM_${name}_JOIN_ON`] = i.joinOn;
+      if (i.groupBy !== undefined) env[`PACH_DATUM_${name}_GROUP_BY`] = i.groupBy;
+    }
   }
   env.PACH_JOB_ID = c.jobId;
   env.PACH_DATUM_ID = c.datumId;

@@ -136,9 +136,9 @@ describe("planDatums()", () => {
       ["left:/l-1.txt", "left:/l-2.txt right:/r-2.txt", "left:/l-3.txt right:/r-3.txt", "right:/r-4.txt"],
     ],
     [
-      "with three members needs an outer member among those present",
+      "with three members keeps only the outer members' files of a key some member lacks (Pachyderm 2.x)",
       join(L({ outerJoin: true }), R(), pfs("extra", "/e-(*).txt", { joinOn: "$1" })),
-      ["left:/l-1.txt", "left:/l-2.txt right:/r-2.txt", "extra:/e-3.txt left:/l-3.txt right:/r-3.txt"],
+      ["left:/l-1.txt", "left:/l-2.txt", "extra:/e-3.txt left:/l-3.txt right:/r-3.txt"],
     ],
     ["joins nothing when a member has no commit", join(L(), pfs("none", "/(*)", { joinOn: "$1" })), []],
     [
@@ -176,6 +176,24 @@ describe("planDatums()", () => {
       ],
     ],
     ["groups nothing for an empty commit", group(pfs("empty", "/(*)", { groupBy: "$1" })), []],
+    [
+      "groups the files of a join's pairs, each file once",
+      group(join(
+        pfs("multi", "/m-(+([0-9]))*.txt", { joinOn: "$1", groupBy: "all" }),
+        pfs("right", "/r-(*).txt", { joinOn: "$1", groupBy: "all" }),
+      )),
+      ["multi:/m-2-a.txt multi:/m-2-b.txt right:/r-2.txt"],
+    ],
+    [
+      "groups a union's and a cron's files by key, a cron tick under the empty key",
+      group(union(pfs("logs", "/(????)-*", { groupBy: "$1" })), { kind: "cron", name: "tick", spec: "@every 1m", repo: "ticks", overwrite: false }),
+      ["tick:/2026-01-01T00:00:00Z tick:/2026-01-01T00:01:00Z", "logs:/2026-01-01-a.log logs:/2026-01-01-b.log logs:/2026-01-02-a.log"],
+    ],
+    [
+      "groups files without a group_by under the empty key, as Pachyderm does",
+      group(pfs("logs", "/*")),
+      ["logs:/2026-01-01-a.log logs:/2026-01-01-b.log logs:/2026-01-02-a.log"],
+    ],
   ])("planDatums() %s", (_what, input, expected) => {
     expect(plan(input)).toEqual(expected);
   });
@@ -233,7 +251,6 @@ describe("planDatums()", () => {
   test.each([
     [join(L(), union(R())), "join: every member must be a pfs input with join_on, got union"],
     [join(L(), pfs("right", "/*")), 'join: pfs input "right" has no join_on'],
-    [group(pfs("logs", "/*")), 'group: pfs input "logs" has no group_by'],
   ])("planDatums() throws an invalid CalfError for a malformed tree (case %#)", (input, message) => {
     expect(() => plan(input)).toThrow(CalfError);
     expect(() => plan(input)).toThrow(message);

@@ -17,7 +17,7 @@ function spec(over: Partial<PipelineSpec> = {}, t: Partial<PipelineSpec["transfo
     transform: { cmd: ["python3", "edges.py"], env: { A: "1", B: "2" }, workingDir: dir, acceptReturnCode: [1, 2], deps: ["edges.py", "lib/"], ...t },
     input: { kind: "pfs", name: "in", repo: "in", glob: "/*", branch: "master", outerJoin: false, emptyFiles: false, reference: false },
     parallelism: null, datumTries: 3, datumTimeoutMs: null, jobTimeoutMs: null, outputBranch: "master",
-    reprocessSpec: "until_success", spout: null, merge: "append",
+    reprocessSpec: "until_success", spout: null, merge: "append", datumBatching: false,
     ...over,
   };
 }
@@ -40,6 +40,7 @@ describe("versionHash()", () => {
     ["err_stdin", spec({}, { errStdin: ["x"] })],
     ["accept_return_code", spec({}, { acceptReturnCode: [1] })],
     ["the deps list", spec({}, { deps: ["edges.py"] })],
+    ["Pachyderm's salt", spec({ salt: "v2" })],
   ])("versionHash() changes with %s", (_what, s) => {
     expect(versionHash(s, sha256)).not.toBe(base());
   });
@@ -54,9 +55,14 @@ describe("versionHash()", () => {
     ["the env order", spec({}, { env: { B: "2", A: "1" } })],
     ["the accept_return_code order", spec({}, { acceptReturnCode: [2, 1] })],
     ["transform.image", spec({}, { image: "ubuntu:22.04" })],
+    ["datum_batching and datum_set_spec", spec({ datumBatching: true, datumSetSpec: { number: 10, sizeBytes: 0, perWorker: 0 } })],
     ["the spec's source positions", spec({ source: { file: "x.yaml", doc: 3, positions: { "": { line: 9, col: 1 } } } })],
   ])("versionHash() ignores %s", (_what, s) => {
     expect(versionHash(s, sha256)).toBe(base());
+  });
+
+  test("versionHash() tells salts apart", () => {
+    expect(versionHash(spec({ salt: "a" }), sha256)).not.toBe(versionHash(spec({ salt: "b" }), sha256));
   });
 
   // --- deps content ---

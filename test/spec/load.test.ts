@@ -13,7 +13,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const TOP = "pipeline, description, transform, input, parallelism_spec, datum_tries, datum_timeout, job_timeout, output_branch, reprocess_spec, spout, merge";
+const TOP = "pipeline, description, transform, input, parallelism_spec, datum_tries, datum_timeout, job_timeout, output_branch, reprocess_spec, spout, merge, datum_batching, salt, datum_set_spec";
 
 const spec = (name: string, input: string, extra = "") =>
   `pipeline: {name: ${name}}\ntransform: {cmd: [x]${extra}}\ninput: {pfs: {repo: ${input}, glob: "/*"}}\n`;
@@ -94,6 +94,20 @@ describe("loadFolder()", () => {
     const r = await loadFolder(dir, { existingRepos: ["raw"] });
     expect(r.issues).toEqual([]);
     expect(r.notices).toEqual([`${dir}/a.yaml:2:30: transform.image: "ubuntu:22.04" is ignored: transforms run on the host`]);
+  });
+
+  test("loadFolder() reads a .json file of several Pachyderm specs, with one notice per ignored field", async () => {
+    const one = (name: string, extra: object) =>
+      JSON.stringify({ pipeline: { name }, transform: { image: "ubuntu", cmd: ["sh"] }, input: { pfs: { repo: "raw", glob: "/*" } }, ...extra }, null, 2);
+    const dir = await folder({ "p.json": one("a", { parallelismSpec: { constant: "1" } }) + "\n" + one("b", { standby: true }) });
+    const r = await loadFolder(dir, { existingRepos: ["raw"] });
+    expect(r.issues).toEqual([]);
+    expect(r.specs.map((s) => [s.name, s.parallelism])).toEqual([["a", 1], ["b", null]]);
+    expect(r.notices).toEqual([
+      `${dir}/p.json:6:14: transform.image: "ubuntu" is ignored: transforms run on the host`,
+      `${dir}/p.json:26:14: transform.image: "ubuntu" is ignored: transforms run on the host`,
+      `${dir}/p.json:37:14: standby: true is ignored: calf starts transforms only while a job runs, on this machine`,
+    ]);
   });
 
   test("loadFolder() with files reports only their issues but knows the folder's other pipelines", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MAX_SPEC_BYTES, nodePos, parseSpecText } from "../../src/spec/parse.ts";
+import { jsonObjectSpans, MAX_SPEC_BYTES, nodePos, parseSpecText } from "../../src/spec/parse.ts";
 
 const F = "pipelines/p.yaml";
 
@@ -12,6 +12,8 @@ describe("parseSpecText() splits documents", () => {
     ["a trailing separator", "a: 1\n---\n", [0]],
     ["an empty document in the middle", "a: 1\n---\n---\nc: 3\n", [0, 2]],
     ["a JSON object indented with tabs", '{\n\t"a": 1\n}\n', [0]],
+    ["a stream of JSON objects (pachctl create pipeline -f)", '{"a": 1}\n{"b": {"c": "}{"}}\n\n{"d": [{}]}\n', [0, 1, 2]],
+    ["JSON objects back to back", '{"a": 1}{"b": 2}', [0, 1]],
   ])("parseSpecText() reads %s", (_, text, indexes) => {
     const { docs, issues } = parseSpecText(F, text);
     expect(issues).toEqual([]);
@@ -23,6 +25,29 @@ describe("parseSpecText() splits documents", () => {
     const { docs } = parseSpecText(F, "a: 1\n---\nb:\n  c: 2\n");
     const c = docs[1].doc.getIn(["b", "c"], true) as never;
     expect(nodePos(docs[1], c)).toEqual({ line: 4, col: 6 });
+  });
+});
+
+describe("parseSpecText() reads a stream of JSON objects", () => {
+  test("parseSpecText() keeps each object's line numbers in the file", () => {
+    const { docs } = parseSpecText(F, '{\n  "a": 1\n}\n{\n  "b": {\n    "c": 2\n  }\n}\n');
+    const c = docs[1].doc.getIn(["b", "c"], true) as never;
+    expect(nodePos(docs[1], c)).toEqual({ line: 6, col: 10 });
+    expect(docs[1].doc.toJS()).toEqual({ b: { c: 2 } });
+  });
+
+  test("parseSpecText() reports an error in a later object where it is", () => {
+    const { docs, issues } = parseSpecText(F, '{"a": 1}\n{"b": [1}\n');
+    expect(docs.map((d) => d.index)).toEqual([0]);
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((i) => i.line === 2)).toBe(true);
+  });
+
+  test.each([
+    ["YAML after a JSON object", '{"a": 1}\nb: 2\n'],
+    ["a single object", '{"a": 1}\n'],
+  ])("jsonObjectSpans() leaves %s to the YAML reader", (_, text) => {
+    expect(jsonObjectSpans(text)).toBeUndefined();
   });
 });
 

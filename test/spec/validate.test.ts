@@ -16,6 +16,7 @@ const MINIMAL: PipelineSpec = {
   reprocessSpec: "until_success",
   spout: null,
   merge: "append",
+  datumBatching: false,
 };
 
 const HEAD = `pipeline: {name: edges}
@@ -29,6 +30,9 @@ describe("validateDoc() normalises valid specs", () => {
     ["reads JSON as YAML", `{"pipeline": {"name": "edges"},\n\t"transform": {"cmd": ["python3", "edges.py"]},\n\t"input": {"pfs": {"repo": "images", "glob": "/*"}}}`, {}],
     ["keeps the description", HEAD + PFS + "description: finds edges\n", { description: "finds edges" }],
     ["reads parallelism_spec.constant", HEAD + PFS + "parallelism_spec: {constant: 4}\n", { parallelism: 4 }],
+    ["reads parallelism_spec.constant 0 as the default, as Pachyderm does", HEAD + PFS + "parallelism_spec: {constant: 0}\n", { parallelism: null }],
+    ["reads datum_tries 0 as the default, as Pachyderm does", HEAD + PFS + "datum_tries: 0\n", { datumTries: 3 }],
+    ["reads 64-bit integers written as strings", HEAD + PFS + 'parallelism_spec: {constant: "4"}\ndatum_tries: "2"\n', { parallelism: 4, datumTries: 2 }],
     ["converts Go durations to ms", HEAD + PFS + "datum_timeout: 1m30s\njob_timeout: 1.5h\n", { datumTimeoutMs: 90_000, jobTimeoutMs: 5_400_000 }],
     ["rounds a sub-millisecond timeout up", HEAD + PFS + "datum_timeout: 1500us\n", { datumTimeoutMs: 2 }],
     ["reads enums and counts", HEAD + PFS + "datum_tries: 1\nreprocess_spec: every_job\nmerge: error\noutput_branch: out-1\n",
@@ -117,9 +121,9 @@ describe("validateDoc() reports each error with its position", () => {
     ["an exit code out of range", "pipeline: {name: edges}\ntransform: {cmd: [x], accept_return_code: [256]}\n" + PFS,
       [`${P}:2:44: transform.accept_return_code[0]: 256 is out of range: must be between 0 and 255`]],
     // scalars
-    ["parallelism 0", HEAD + PFS + "parallelism_spec: {constant: 0}\n",
-      [`${P}:4:30: parallelism_spec.constant: 0 is out of range: must be at least 1`]],
-    ["datum_tries as a string", HEAD + PFS + 'datum_tries: "3"\n', [`${P}:4:14: datum_tries: expected an integer, got a string ("3")`]],
+    ["a negative parallelism", HEAD + PFS + "parallelism_spec: {constant: -1}\n",
+      [`${P}:4:30: parallelism_spec.constant: -1 is out of range: must be at least 0`]],
+    ["datum_tries as a word", HEAD + PFS + 'datum_tries: "three"\n', [`${P}:4:14: datum_tries: expected an integer, got a string ("three")`]],
     ["a duration without a unit", HEAD + PFS + "datum_timeout: 30\n",
       [`${P}:4:16: datum_timeout: expected a duration, got a number (30) (add a unit, e.g. "30s")`]],
     ["a bad duration unit", HEAD + PFS + "job_timeout: 5x\n",

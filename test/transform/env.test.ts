@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { planDatums, type ListingSource } from "../../src/plan/datums.ts";
 import type { DatumInput } from "../../src/plan/types.ts";
 import { entryPath, transformEnv, type EnvContext } from "../../src/transform/env.ts";
+import type { Input } from "../../src/spec/types.ts";
 
 const input = (over: Partial<DatumInput>): DatumInput => ({
   name: "in", repo: "in", branch: "master", commit: "c0ffee", path: "/a.txt", type: "file", hash: "h", size: 1, reference: false, emptyFiles: false,
@@ -44,6 +47,19 @@ describe("transformEnv()", () => {
     expect(env).toMatchObject({ MODE: "spec", KEEP: "k", EXTRA: "e" });
   });
 
+  test.each<[string, string, string]>([
+    ["/pfs/out", "/scratch/1/pfs", "/scratch/1/pfs/out"],
+    ["a:/pfs/in/bin", "/scratch/1/pfs", "a:/scratch/1/pfs/in/bin"],
+    ["http://host/pfs/x", "/scratch/1/pfs", "http://host/pfs/x"],
+    ["/pfs/out", "/pfs", "/pfs/out"],
+  ])("transformEnv() rewrites transform.env value %p for PFS_ROOT %p as %p", (value, pfsRoot, want) => {
+    expect(transformEnv(ctx({ pfsRoot, transformEnv: { OUT: value } })).OUT).toBe(want);
+  });
+
+  test("transformEnv() leaves /pfs in the runner's own environment alone", () => {
+    expect(transformEnv(ctx({ pfsRoot: "/scratch/1/pfs", base: { OUT: "/pfs/out" } })).OUT).toBe("/pfs/out");
+  });
+
   test("transformEnv() keeps the Pachyderm variables over transform.env and the runner's environment", () => {
     const clash = Object.fromEntries([...PACH, "in", "in_COMMIT"].map((k) => [k, "spoofed"]));
     const env = transformEnv(ctx({ base: clash, transformEnv: clash }));
@@ -66,6 +82,11 @@ describe("transformEnv()", () => {
       { left: "/pfs/left/x", left_COMMIT: "lc", right: "/pfs/right/y", right_COMMIT: "rc" },
     ],
     ["a datum without that input (outer join) sets none of its variables", [], {}],
+    [
+      "a join or group key becomes PACH_DATUM_<name>_JOIN_ON / _GROUP_BY",
+      [input({ path: "/a-1", joinOn: "a", groupBy: "1" })],
+      { in: "/pfs/in/a-1", in_COMMIT: "c0ffee", PACH_DATUM_in_JOIN_ON: "a", PACH_DATUM_in_GROUP_BY: "1" },
+    ],
   ])("transformEnv(): %s", (_what, inputs, want) => {
     const env = transformEnv(ctx({ inputs }));
     const got = Object.fromEntries(Object.entries(env).filter(([k]) => !PACH.includes(k)));
@@ -80,5 +101,47 @@ describe("entryPath()", () => {
     ["/s/1/pfs", "images", "/cat.png", "/s/1/pfs/images/cat.png"],
   ])("entryPath(%p, %p, %p) is %p", (root, name, p, want) => {
     expect(entryPath(root, name, p)).toBe(want);
+  });
+});
+
+// Pachyderm's TestPipelineEnv, TestPipelineEnvVarAlias, TestPipelineEnvVarJoinOn and TestPipelineEnvVarGroupBy
+// (github.com/pachyderm/pachyderm at e237475e9910a2d6299d7d2c3d6fc3b9a8f28f0b,
+// src/server/pachyderm_test.go): their transforms echo $bar (transform.env),
+// $PACH_JOB_ID, $PACH_OUTPUT_COMMIT_ID, $<repo>, $<repo>_COMMIT and $PACH_DATUM_ID,
+// copy $<repo> (the datum's file) to /pfs/out, and touch
+// /pfs/out/repo1-$PACH_DATUM_repo1_JOIN_ON and /pfs/out/$PACH_DATUM_repo_GROUP_BY,
+// expecting the files repo1-a, repo2-a, and a and b. (Its secret is not supported.)
+describe("transformEnv() of planned datums passes Pachyderm's env var tests", () => {
+  const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+  const listing = (files: string[]): ListingSource => () => ({
+    commit: "c1",
+    entries: [{ path: "/", type: "dir", hash: "r", size: 0 }, ...files.map((path) => ({ path, type: "file" as const, hash: path, size: 1 }))],
+  });
+  const pfs = (repo: string, name: string, glob: string, over: object): Input => ({
+    kind: "pfs", name, repo, glob, branch: "master", outerJoin: false, emptyFiles: false, reference: false, ...over,
+  });
+  const envs = (input: Input, files: string[]) =>
+    planDatums(input, listing(files), sha256).map((d) => transformEnv(ctx({ inputs: d.inputs, datumId: d.id })));
+
+  test("transformEnv() gives the variables TestPipelineEnv and TestPipelineEnvVarAlias read", () => {
+    const input: Input = pfs("TestPipelineEnv_data", "TestPipelineEnv_data", "/*", {});
+    const [env] = planDatums(input, listing(["/file"]), sha256).map((d) =>
+      transformEnv(ctx({ inputs: d.inputs, datumId: d.id, transformEnv: { bar: "bar" }, jobId: "j1", outputCommit: "o1" })));
+    expect(env).toMatchObject({
+      bar: "bar", PACH_JOB_ID: "j1", PACH_OUTPUT_COMMIT_ID: "o1",
+      TestPipelineEnv_data: "/pfs/TestPipelineEnv_data/file", TestPipelineEnv_data_COMMIT: "c1",
+    });
+    expect(env!.PACH_DATUM_ID).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("transformEnv() sets PACH_DATUM_repo1_JOIN_ON and PACH_DATUM_repo2_JOIN_ON to a (TestPipelineEnvVarJoinOn)", () => {
+    const input: Input = { kind: "join", inputs: [pfs("r1", "repo1", "/(*)", { joinOn: "$1" }), pfs("r2", "repo2", "/(*)", { joinOn: "$1" })] };
+    const outputs = envs(input, ["/a"]).flatMap((e) => [`repo1-${e.PACH_DATUM_repo1_JOIN_ON}`, `repo2-${e.PACH_DATUM_repo2_JOIN_ON}`]);
+    expect(outputs).toEqual(["repo1-a", "repo2-a"]);
+  });
+
+  test("transformEnv() sets PACH_DATUM_repo_GROUP_BY to each group's key (TestPipelineEnvVarGroupBy)", () => {
+    const input: Input = { kind: "group", inputs: [pfs("r", "repo", "/(*)-*", { groupBy: "$1" })] };
+    expect(envs(input, ["/a-1", "/a-2", "/b-1", "/b-2"]).map((e) => e.PACH_DATUM_repo_GROUP_BY)).toEqual(["a", "b"]);
   });
 });
