@@ -7,7 +7,8 @@ import type { FileLock, Runtime } from "../runtime/types.ts";
 import { openDb, type Db } from "./db/client.ts";
 import { CalfError } from "./errors.ts";
 import { Repos } from "./repo/repos.ts";
-import { ObjectStore } from "./store/objects.ts";
+import { FsObjectStore } from "./store/fs/store.ts";
+import type { ObjectStore } from "./store/types.ts";
 import type { Out } from "./cli/output.ts";
 
 export interface Settings {
@@ -43,13 +44,13 @@ export function resolveSettings(flags: { dataDir?: string; pipelines?: string; d
 }
 
 /** Opens the data dir. `write` takes the kernel write lock first (exit 75 when held). */
-export async function openApp(rt: Runtime, settings: Settings, out: Out, opts: { write: boolean }): Promise<App> {
+export async function openApp(rt: Runtime, settings: Settings, out: Out, opts: { write: boolean; store?: ObjectStore }): Promise<App> {
   fs.mkdirSync(settings.dataDir, { recursive: true });
   let lock: FileLock | null = null;
   if (opts.write) lock = acquireWriteLock(rt, settings.dataDir);
   try {
     const db = await openDb(settings.dbUrl, { authToken: settings.authToken });
-    const store = new ObjectStore(settings.dataDir, rt);
+    const store: ObjectStore = opts.store ?? new FsObjectStore(settings.dataDir, rt);
     const now = () => new Date();
     const repos = new Repos({ db, store, sha256: (s) => rt.sha256(s), now });
     return {

@@ -14,6 +14,7 @@ import { parseFileArg, parseRepoRef } from "../repo/paths.ts";
 import { diffTrees } from "../repo/diff.ts";
 import { globEntries } from "../plan/glob.ts";
 import { leaves } from "../run/inputs.ts";
+import type { ObjectStore } from "../store/types.ts";
 import { bool, int, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { commitJson, fileJson, repoJson } from "./json.ts";
@@ -178,7 +179,7 @@ export const dataCommands: Command[] = [
       const target = str(p.flags, "output");
       const toFile = !!target && target !== "json" && target !== "text";
       if (e.type === "dir" && !bool(p.flags, "recursive")) throw usageError(`"${a.path}" is a directory`, "add -r to get it as a tar stream");
-      if (!toFile && app.out.tty && !bool(p.flags, "force") && (e.type === "dir" || looksBinary(headOf(app.store.pathOf(e.hash))))) {
+      if (!toFile && app.out.tty && !bool(p.flags, "force") && (e.type === "dir" || looksBinary(await headOf(app.store, e.hash)))) {
         throw usageError(`get file: ${e.type === "dir" ? `"${a.path}" as tar` : `"${a.path}" is binary`}: not writing it to a terminal`, "redirect or pipe it, use -o FILE, or add --force");
       }
       const dest = toFile ? fs.createWriteStream(target) : process.stdout;
@@ -283,14 +284,16 @@ export const dataCommands: Command[] = [
 ];
 
 /** The first bytes of a stored object, to tell text from binary. */
-function headOf(file: string): Uint8Array {
-  const fd = fs.openSync(file, "r");
-  try {
-    const buf = new Uint8Array(8000);
-    return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
-  } finally {
-    fs.closeSync(fd);
+/** The first 8000 bytes of an object (enough to tell text from binary, as git does). */
+async function headOf(store: ObjectStore, hash: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of store.stream(hash)) {
+    parts.push(chunk);
+    n += chunk.byteLength;
+    if (n >= 8000) break;
   }
+  return Buffer.concat(parts).subarray(0, 8000);
 }
 
 function printFiles(app: App, files: ReturnType<typeof fileJson>[]): void {

@@ -52,8 +52,8 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
     const s = sources[i]!;
     if (!cache) return repos.store.putFile(s.local!);
     const st = stats[i]!;
-    if (known && (known === inTree || repos.store.has(known))) return { hash: known, size: st.size };
-    const stored = await repos.store.putFile(s.local!, st.size);
+    if (known && (known === inTree || (await repos.store.has(known)))) return { hash: known, size: st.size };
+    const stored = await repos.store.putFile(s.local!, { size: st.size });
     cache.record(s.rel, st, stored.hash, nowMs);
     return stored;
   };

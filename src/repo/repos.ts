@@ -3,7 +3,7 @@
 // Every mutation of a branch is one transaction: tree nodes, commit row and
 // branch head move together, after the objects they reference are durable.
 import type { Db, Tx } from "../db/client.ts";
-import type { ObjectStore } from "../store/objects.ts";
+import type { ObjectStore } from "../store/types.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { KeyedMutex } from "../mutex.ts";
 import { checkName, splitAncestry } from "./paths.ts";

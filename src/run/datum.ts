@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { Datum } from "../plan/types.ts";
 import type { NodeLoader } from "../repo/tree.ts";
 import type { PipelineSpec } from "../spec/types.ts";
-import type { ObjectStore } from "../store/objects.ts";
+import type { ObjectStore } from "../store/types.ts";
 import { transformEnv } from "../transform/env.ts";
 import { AttemptLog } from "../transform/logs.ts";
 import { cleanUp, keepTopLevel, materialize, materializeMode, type Materialized } from "../transform/materialize.ts";
@@ -47,7 +47,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
     ({ state, outputs, tries, durationMs: performance.now() - started, reason });
   let created: Materialized["created"] | null = null;
   const mode = materializeMode(datum.inputs, slot.sandboxed);
-  keepTopLevel(slot.pfsDir, mode === "copy" ? new Set(datum.inputs.map((i) => i.name)) : new Set());
+  keepTopLevel(slot.pfsDir, new Set(datum.inputs.map((i) => i.name)));
   try {
     const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, mode, pfsDir: slot.pfsDir, scratch: ctx.scratch });
     created = m.created;
@@ -59,7 +59,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
       argv: argv.map((a) => slot.fix(a)), cwd: spec.transform.workingDir, env,
       stdin: stdin ? stdin.map((s) => slot.fix(s)).join("\n") + "\n" : undefined,
       timeoutMs: spec.datumTimeoutMs ?? undefined, signal: ctx.signal, log,
-      binds: mode === "binds" ? m.binds : undefined, owner: datumOwner(ctx.jobId, datum.id),
+      binds: m.mode === "binds" ? m.binds : undefined, owner: datumOwner(ctx.jobId, datum.id),
     });
     const logOf = (attempt: number | string) => new AttemptLog(path.join(ctx.logDir, `${datum.id}.${attempt}.log`), ctx.now);
     let reason = "";

@@ -2,7 +2,7 @@
 // file's bytes straight into the object store (never to a folder, never whole
 // in memory), and reports each archive once it is complete, rejected or cut
 // short. Knows nothing of commits; the caller decides what an archive becomes.
-import type { ObjectStore, ObjectWriter, WriterSource } from "../store/objects.ts";
+import type { ObjectStore, ObjectWriter, WriterSource } from "../store/types.ts";
 import { TarFramer, type TarEvent } from "./framing.ts";
 
 /** A file of an archive, already in the object store. */

@@ -150,7 +150,7 @@ async function launch(app: App, p: PipelineRow, opts: SpoutOptions, slot: Slot, 
   const done = slot.run({
     argv: spec.transform.cmd.map((a) => slot.fix(a)), cwd: spec.transform.workingDir, env,
     stdin: spec.transform.stdin ? spec.transform.stdin.map((s) => slot.fix(s)).join("\n") + "\n" : undefined,
-    signal: opts.signal ?? new AbortController().signal, log, binds: mode === "binds" ? m.binds : undefined, owner: spoutOwner(p.name),
+    signal: opts.signal ?? new AbortController().signal, log, binds: m.mode === "binds" ? m.binds : undefined, owner: spoutOwner(p.name),
   });
   return { done };
 }

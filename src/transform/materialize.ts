@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatumInput } from "../plan/types.ts";
-import type { ObjectStore } from "../store/objects.ts";
+import type { ObjectStore } from "../store/types.ts";
 import type { NodeLoader } from "../repo/tree.ts";
 import { walk } from "../repo/tree.ts";
 import type { Bind } from "./sandbox.ts";
@@ -16,6 +16,8 @@ import type { Bind } from "./sandbox.ts";
 const MAX_FILE_BINDS = 2000;
 
 export interface Materialized {
+  /** How the inputs were put in place (binds need a store that keeps local files). */
+  mode: "copy" | "binds";
   /** bwrap binds (sandbox mode). */
   binds: Bind[];
   /** Sandbox path -> host path, for resolving symlinks written into /pfs/out. */
@@ -44,19 +46,23 @@ async function filesOf(loader: NodeLoader, inputs: DatumInput[]): Promise<FileIt
   return items;
 }
 
-/** Copies objects under `root` (objects are 0444, and a copy keeps the mode). */
-function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"]): void {
+/**
+ * Copies objects under `root`, mode 0444: from the store's local file where
+ * it keeps one (a copy keeps the object's mode), else from its bytes.
+ */
+async function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"]): Promise<void> {
   const made = new Set<string>();
   for (const it of items) {
     const dest = path.join(root, it.rel);
     for (let dir = path.dirname(dest); dir.length > root.length && !made.has(dir); dir = path.dirname(dir)) made.add(dir);
-    const src = emptyFiles.has(it.rel.split("/")[1]!) ? empty : store.pathOf(it.hash);
+    const src = emptyFiles.has(it.rel.split("/")[1]!) ? empty : store.localPath(it.hash);
+    const place = async () => (src ? copy(src, dest) : fs.writeFileSync(dest, await store.read(it.hash), { mode: 0o444 }));
     try {
-      copy(src, dest);
+      await place();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       fs.mkdirSync(path.dirname(dest), { recursive: true }); // first file of its folder
-      copy(src, dest);
+      await place();
     }
     created.files.push(dest);
   }
@@ -100,7 +106,8 @@ export function cleanUp(created: Materialized["created"]): void {
 /**
  * Copies the datum's inputs under `pfsDir` (`copy`), or prepares read-only
  * binds of the objects (`binds`; a datum of more than MAX_FILE_BINDS files is
- * copied under `scratch` and its top folders bound instead). `scratch` is a
+ * copied under `scratch` and its top folders bound instead; a store with no
+ * local files makes it a copy). `scratch` is a
  * private folder for such copies and the empty file of `empty_files` inputs.
  */
 export async function materialize(opts: {
@@ -117,27 +124,24 @@ export async function materialize(opts: {
   if (emptyNames.size) fs.writeFileSync(empty, "");
   const files = new Map<string, string>();
   const created: Materialized["created"] = { files: [], dirs: [] };
-  if (opts.mode === "copy") {
-    copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created);
+  const local = items.map((it) => (emptyNames.has(it.rel.split("/")[1]!) ? empty : opts.store.localPath(it.hash)));
+  if (opts.mode === "copy" || local.some((l) => l === null)) {
+    await copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created);
     for (const it of items) files.set(`/pfs${it.rel}`, path.join(opts.pfsDir, it.rel));
-    return { binds: [], files, created };
+    return { mode: "copy", binds: [], files, created };
   }
   if (items.length > MAX_FILE_BINDS) {
     const copy = path.join(opts.scratch, "in");
-    copyInto(opts.store, items, copy, emptyNames, empty, created);
+    await copyInto(opts.store, items, copy, emptyNames, empty, created);
     created.dirs.push(copy);
     const tops = new Set(items.map((it) => it.rel.split("/")[1]!));
     for (const it of items) files.set(`/pfs${it.rel}`, path.join(copy, it.rel));
-    return { binds: [...tops].map((t) => ({ src: path.join(copy, t), dest: `/pfs/${t}` })), files, created };
+    return { mode: "binds", binds: [...tops].map((t) => ({ src: path.join(copy, t), dest: `/pfs/${t}` })), files, created };
   }
   // bwrap creates each bind's parent folders inside its own /pfs tmpfs.
-  const binds: Bind[] = [];
-  for (const it of items) {
-    const src = emptyNames.has(it.rel.split("/")[1]!) ? empty : opts.store.pathOf(it.hash);
-    binds.push({ src, dest: `/pfs${it.rel}` });
-    files.set(`/pfs${it.rel}`, src);
-  }
-  return { binds, files, created };
+  const binds: Bind[] = items.map((it, i) => ({ src: local[i]!, dest: `/pfs${it.rel}` }));
+  for (const b of binds) files.set(b.dest, b.src);
+  return { mode: "binds", binds, files, created };
 }
 
 /** Input bytes above which a sandboxed datum gets read-only binds (a sandbox of its own, ~5 ms) rather than copies. */

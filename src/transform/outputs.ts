@@ -6,7 +6,7 @@
 // chain leads to outside those.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ObjectStore } from "../store/objects.ts";
+import type { ObjectStore } from "../store/types.ts";
 
 export interface OutputFile {
   path: string;
@@ -35,7 +35,7 @@ export async function collectOutputs(
       const host = path.join(dir, d.name);
       const p = `${rel}/${d.name}`;
       if (d.isDirectory()) await visit(host, p);
-      else if (d.isFile()) out.push({ path: p, ...(await store.adoptFile(host)) });
+      else if (d.isFile()) out.push({ path: p, ...(await store.putFile(host, { move: true })) });
       else if (d.isSymbolicLink()) {
         const raw = fs.readlinkSync(host);
         const target = hostPfsRoot && (raw === hostPfsRoot || raw.startsWith(hostPfsRoot + "/")) ? "/pfs" + raw.slice(hostPfsRoot.length) : raw;

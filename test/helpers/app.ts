@@ -9,6 +9,7 @@ import type { Out } from "../../src/cli/output.ts";
 import type { JobRow } from "../../src/db/queries/jobs.ts";
 import type { Progress } from "../../src/run/job.ts";
 import { removeDir, tempDir } from "./tmp.ts";
+import type { ObjectStore } from "../../src/store/types.ts";
 
 let runtime: Runtime | undefined;
 export async function rt(): Promise<Runtime> {
@@ -53,12 +54,12 @@ export interface TestApp {
 }
 
 /** Opens an App (with the write lock) over a fresh data dir and pipelines folder. */
-export async function openTestApp(opts: { dir?: string } = {}): Promise<TestApp> {
+export async function openTestApp(opts: { dir?: string; store?: ObjectStore } = {}): Promise<TestApp> {
   const dir = opts.dir ?? tempDir();
   const pipelinesDir = path.join(dir, "pipelines");
   fs.mkdirSync(pipelinesDir, { recursive: true });
   const settings = resolveSettings({ dataDir: path.join(dir, "data"), pipelines: pipelinesDir }, {}, dir);
-  const app = await openApp(await rt(), settings, quietOut(), { write: true });
+  const app = await openApp(await rt(), settings, quietOut(), { write: true, store: opts.store });
   return {
     app,
     dir,

@@ -16,13 +16,13 @@ export function putText(repos: Repos, repo: string, path: string, text: string, 
 /** Content of a file of a commit, or null when there is no file there. */
 export async function readText(repos: Repos, c: CommitInfo, path: string): Promise<string | null> {
   const e = await repos.lookup(c, path);
-  return e && e.type === "file" ? (await repos.store.read(e.hash)).toString("utf8") : null;
+  return e && e.type === "file" ? Buffer.from(await repos.store.read(e.hash)).toString("utf8") : null;
 }
 
 /** Every file of a commit: path -> content. */
 export async function fileMap(repos: Repos, c: { tree: string; sizeBytes: number }): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const e of await repos.listAll(c)) if (e.type === "file") out[e.path] = (await repos.store.read(e.hash)).toString("utf8");
+  for (const e of await repos.listAll(c)) if (e.type === "file") out[e.path] = Buffer.from(await repos.store.read(e.hash)).toString("utf8");
   return out;
 }
 

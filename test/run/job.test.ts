@@ -197,7 +197,7 @@ input: {pfs: {repo: data, glob: "/*"}}
       // Whatever the transform managed to write, the stored input is untouched (copies, never hardlinks).
       expect(await outputOf(t, "data")).toEqual({ "/d1": "1 2\n", "/d2": "2\n" });
       const d1 = (await t.app.repos.lookup((await head(t, "data"))!, "/d1"))!;
-      expect(fs.readFileSync(t.app.store.pathOf(d1.hash), "utf8")).toBe("1 2\n");
+      expect(fs.readFileSync(t.app.store.localPath(d1.hash)!, "utf8")).toBe("1 2\n");
     }
     expect(results[0]).toEqual(results[1]!);
     expect(results[0]).toEqual({ "/1": "d1\n", "/2": "d1\nd2\n", "/all": "1 2\n2\n" });

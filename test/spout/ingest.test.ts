@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
-import { ObjectStore } from "../../src/store/objects.ts";
+import { FsObjectStore } from "../../src/store/fs/store.ts";
 import { ingest, type ArchiveOutcome } from "../../src/spout/ingest.ts";
 import { rt } from "../helpers/app.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";
@@ -22,7 +22,7 @@ async function* chunksOf(parts: (Uint8Array | null)[], size = 300): AsyncGenerat
 /** Ingests `parts` into a fresh store; outcomes with file contents read back. */
 async function run(parts: (Uint8Array | null)[]) {
   dir = tempDir("calf-ingest-");
-  const store = new ObjectStore(dir, await rt());
+  const store = new FsObjectStore(dir, await rt());
   const seen: unknown[] = [];
   await ingest(chunksOf(parts), store, async (a: ArchiveOutcome) => {
     if (a.kind !== "complete") return void seen.push({ kind: a.kind, archive: a.archive });

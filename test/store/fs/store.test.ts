@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ObjectStore } from "../../src/store/objects.ts";
-import { rt } from "../helpers/app.ts";
-import { listFiles, removeDir, tempDir } from "../helpers/tmp.ts";
+import { FsObjectStore } from "../../../src/store/fs/store.ts";
+import { rt } from "../../helpers/app.ts";
+import { listFiles, removeDir, tempDir } from "../../helpers/tmp.ts";
 
 const sha256sum = (file: string) => execFileSync("sha256sum", [file], { encoding: "utf8" }).split(" ")[0];
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
@@ -22,31 +22,31 @@ function pattern(n: number, seed = 1): Uint8Array {
 const MiB = 1 << 20;
 
 let dir: string;
-let store: ObjectStore;
+let store: FsObjectStore;
 beforeEach(async () => {
   dir = tempDir();
-  store = new ObjectStore(path.join(dir, "data"), await rt());
+  store = new FsObjectStore(path.join(dir, "data"), await rt());
 });
 afterEach(() => removeDir(dir));
 
 const objectFiles = () => listFiles(store.root);
 const tmpFiles = () => listFiles(store.tmpDir);
 
-describe("ObjectStore.flush()", () => {
-  test("an object is visible under its hash only after flush(); before, pathOf() is its temp file", async () => {
+describe("FsObjectStore.flush()", () => {
+  test("an object is visible under its hash only after flush(); before, localPath() is its temp file", async () => {
     const o = await store.putBytes(bytes("pending"));
-    expect(store.has(o.hash)).toBe(true);
-    expect(store.pathOf(o.hash).startsWith(store.tmpDir)).toBe(true);
+    expect(await store.has(o.hash)).toBe(true);
+    expect(store.localPath(o.hash).startsWith(store.tmpDir)).toBe(true);
     expect(fs.existsSync(store.finalPath(o.hash))).toBe(false);
-    expect(fs.readFileSync(store.pathOf(o.hash), "utf8")).toBe("pending");
+    expect(fs.readFileSync(store.localPath(o.hash), "utf8")).toBe("pending");
     await store.flush();
-    expect(store.pathOf(o.hash)).toBe(store.finalPath(o.hash));
+    expect(store.localPath(o.hash)).toBe(store.finalPath(o.hash));
     expect(fs.readFileSync(store.finalPath(o.hash), "utf8")).toBe("pending");
     expect(tmpFiles()).toEqual([]);
   });
 });
 
-describe("ObjectStore.flush() of a large batch (one syncfs)", () => {
+describe("FsObjectStore.flush() of a large batch (one syncfs)", () => {
   test("flush() of 200 pending objects installs every one under its hash and leaves no temp file", async () => {
     const hashes = [];
     for (let i = 0; i < 200; i++) hashes.push((await store.putBytes(bytes(`object ${i}`))).hash);
@@ -57,7 +57,7 @@ describe("ObjectStore.flush() of a large batch (one syncfs)", () => {
   });
 });
 
-describe("ObjectStore.putBytes()", () => {
+describe("FsObjectStore.putBytes()", () => {
   test.each([
     ["empty content", ""],
     ["one line", "hello\n"],
@@ -66,22 +66,22 @@ describe("ObjectStore.putBytes()", () => {
     const o = await store.putBytes(bytes(text));
     await store.flush();
     expect(o.size).toBe(bytes(text).byteLength);
-    expect(o.hash).toBe(sha256sum(store.pathOf(o.hash)));
-    expect(fs.readFileSync(store.pathOf(o.hash), "utf8")).toBe(text);
+    expect(o.hash).toBe(sha256sum(store.localPath(o.hash)));
+    expect(fs.readFileSync(store.localPath(o.hash), "utf8")).toBe(text);
   });
 
   test("putBytes() lays objects out as objects/<first two hex>/<rest>", async () => {
     const o = await store.putBytes(bytes("x"));
     await store.flush();
-    expect(store.pathOf(o.hash)).toBe(path.join(dir, "data", "objects", o.hash.slice(0, 2), o.hash.slice(2)));
-    expect(store.has(o.hash)).toBe(true);
-    expect(store.has("0".repeat(64))).toBe(false);
+    expect(store.localPath(o.hash)).toBe(path.join(dir, "data", "objects", o.hash.slice(0, 2), o.hash.slice(2)));
+    expect(await store.has(o.hash)).toBe(true);
+    expect(await store.has("0".repeat(64))).toBe(false);
   });
 
   test("putBytes() makes objects read-only (0444)", async () => {
     const o = await store.putBytes(bytes("read only"));
     await store.flush();
-    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+    expect(mode(store.localPath(o.hash))).toBe(0o444);
   });
 
   test("putBytes() leaves no temp file behind", async () => {
@@ -111,12 +111,12 @@ describe("ObjectStore.putBytes()", () => {
     await store.flush();
     expect(new Set(results.map((r) => r.hash)).size).toBe(1);
     expect(objectFiles()).toHaveLength(1);
-    expect(Buffer.compare(fs.readFileSync(store.pathOf(results[0]!.hash)), Buffer.from(data))).toBe(0);
+    expect(Buffer.compare(fs.readFileSync(store.localPath(results[0]!.hash)), Buffer.from(data))).toBe(0);
     expect(tmpFiles()).toEqual([]);
   });
 });
 
-describe("ObjectStore.putFile()", () => {
+describe("FsObjectStore.putFile()", () => {
   test.each([
     ["a small file (read in one go)", 1000],
     ["a file above the 8 MiB one-read limit (streamed)", 9 * MiB + 17],
@@ -127,13 +127,13 @@ describe("ObjectStore.putFile()", () => {
     await store.flush();
     expect(o).toEqual({ hash: sha256sum(src), size });
     expect(fs.existsSync(src)).toBe(true);
-    expect(sha256sum(store.pathOf(o.hash))).toBe(o.hash);
-    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+    expect(sha256sum(store.localPath(o.hash))).toBe(o.hash);
+    expect(mode(store.localPath(o.hash))).toBe(0o444);
     expect(tmpFiles()).toEqual([]);
   });
 });
 
-describe("ObjectStore.putStream()", () => {
+describe("FsObjectStore.putStream()", () => {
   test("putStream() stores 12 MiB of chunks: hash equals sha256sum of the bytes", async () => {
     const data = pattern(12 * MiB + 5);
     async function* chunks() {
@@ -144,7 +144,7 @@ describe("ObjectStore.putStream()", () => {
     const ref = path.join(dir, "ref.bin");
     fs.writeFileSync(ref, data);
     expect(o).toEqual({ hash: sha256sum(ref), size: data.length });
-    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+    expect(mode(store.localPath(o.hash))).toBe(0o444);
     expect(tmpFiles()).toEqual([]);
   });
 
@@ -183,7 +183,7 @@ describe("ObjectStore.putStream()", () => {
   });
 });
 
-describe("ObjectStore.writer()", () => {
+describe("FsObjectStore.writer()", () => {
   test("writer() stores pieces written from one reused buffer: hash equals sha256sum of the bytes", async () => {
     const data = pattern(3 * MiB + 100, 5);
     const buf = new Uint8Array(64 * 1024);
@@ -215,7 +215,7 @@ describe("ObjectStore.writer()", () => {
     await store.flush(); // right away: the early fsyncs of the big ones may still be running
     for (const { data, o } of objs) {
       expect(Buffer.compare(fs.readFileSync(store.finalPath(o.hash)), Buffer.from(data))).toBe(0);
-      expect(store.pathOf(o.hash)).toBe(store.finalPath(o.hash));
+      expect(store.localPath(o.hash)).toBe(store.finalPath(o.hash));
     }
     expect(objectFiles()).toHaveLength(3);
     expect(tmpFiles()).toEqual([]);
@@ -258,7 +258,7 @@ describe("ObjectStore.writer()", () => {
   });
 });
 
-describe("ObjectStore.writers()", () => {
+describe("FsObjectStore.writers()", () => {
   test("writers() gives one writer after another, each object intact; close() leaves no temp file behind", async () => {
     const src = store.writers();
     const objs = [pattern(MiB, 11), bytes("small"), pattern(3000, 12)].map((data) => {
@@ -293,39 +293,39 @@ describe("ObjectStore.writers()", () => {
   });
 });
 
-describe("ObjectStore.adoptFile()", () => {
+describe("FsObjectStore.putFile(, { move: true })", () => {
   test.each([
     ["a small file", 4096],
     ["a file above the 8 MiB one-read limit", 9 * MiB + 1],
-  ])("adoptFile() moves %s into the store: source gone, hash equals sha256sum", async (_what, size) => {
+  ])("putFile(move) moves %s into the store: source gone, hash equals sha256sum", async (_what, size) => {
     const src = path.join(dir, "out.bin");
     fs.writeFileSync(src, pattern(size, 7));
     const want = sha256sum(src);
-    const o = await store.adoptFile(src);
+    const o = await store.putFile(src, { move: true });
     await store.flush();
     expect(o).toEqual({ hash: want, size });
     expect(fs.existsSync(src)).toBe(false);
-    expect(sha256sum(store.pathOf(o.hash))).toBe(want);
-    expect(mode(store.pathOf(o.hash))).toBe(0o444);
+    expect(sha256sum(store.localPath(o.hash))).toBe(want);
+    expect(mode(store.localPath(o.hash))).toBe(0o444);
   });
 
-  test("adoptFile() of content already stored removes the source and keeps one object", async () => {
+  test("putFile(move) of content already stored removes the source and keeps one object", async () => {
     const a = await store.putBytes(bytes("twice"));
     await store.flush();
     const src = path.join(dir, "twice.txt");
     fs.writeFileSync(src, "twice");
-    expect(await store.adoptFile(src)).toEqual(a);
+    expect(await store.putFile(src, { move: true })).toEqual(a);
     expect(fs.existsSync(src)).toBe(false);
     expect(objectFiles()).toHaveLength(1);
   });
 
-  test("adoptFile() rejects a missing source with ENOENT and stores nothing", async () => {
-    await expect(store.adoptFile(path.join(dir, "missing"))).rejects.toMatchObject({ code: "ENOENT" });
+  test("putFile(move) rejects a missing source with ENOENT and stores nothing", async () => {
+    await expect(store.putFile(path.join(dir, "missing"), { move: true })).rejects.toMatchObject({ code: "ENOENT" });
     expect(objectFiles()).toEqual([]);
   });
 });
 
-describe("ObjectStore.concat()", () => {
+describe("FsObjectStore.concat()", () => {
   test("concat() stores the parts in order followed by the extra bytes", async () => {
     const a = await store.putBytes(bytes("one\n"));
     await store.flush();
@@ -335,7 +335,7 @@ describe("ObjectStore.concat()", () => {
     await store.flush();
     expect((await store.read(c.hash)).toString()).toBe("two\none\nthree\n");
     expect(c.size).toBe(14);
-    expect(c.hash).toBe(sha256sum(store.pathOf(c.hash)));
+    expect(c.hash).toBe(sha256sum(store.localPath(c.hash)));
     expect(tmpFiles()).toEqual([]);
   });
 
@@ -369,7 +369,7 @@ describe("ObjectStore.concat()", () => {
   });
 });
 
-describe("ObjectStore.stream() and flush()", () => {
+describe("FsObjectStore.stream() and flush()", () => {
   test("stream() yields the stored bytes", async () => {
     const a = await store.putBytes(bytes("streamed"));
     await store.flush();
@@ -387,10 +387,10 @@ describe("ObjectStore.stream() and flush()", () => {
   });
 });
 
-describe("ObjectStore.flush() after a failure", () => {
+describe("FsObjectStore.flush() after a failure", () => {
   test("a failed flush() fails its caller only: once the cause is gone, the next flush() succeeds", async () => {
     const x = await store.putBytes(bytes("x"));
-    const tmp = store.pathOf(x.hash);
+    const tmp = store.localPath(x.hash);
     fs.renameSync(tmp, `${tmp}.away`); // the temp file cannot be read: this flush fails
     await expect(store.flush()).rejects.toThrow(/ENOENT/);
     fs.renameSync(`${tmp}.away`, tmp); // the cause is gone (think: disk space freed)
@@ -406,7 +406,7 @@ describe("ObjectStore.flush() after a failure", () => {
       const b = await store.putBytes(bytes(`b${i}-`.repeat(1000)));
       const [c] = await Promise.all([store.concat([a.hash, b.hash]), store.flush()]);
       await store.flush();
-      expect(fs.readFileSync(store.pathOf(c.hash), "utf8")).toBe(`a${i}-`.repeat(1000) + `b${i}-`.repeat(1000));
+      expect(fs.readFileSync(store.localPath(c.hash), "utf8")).toBe(`a${i}-`.repeat(1000) + `b${i}-`.repeat(1000));
     }
   });
 });

@@ -1,4 +1,4 @@
-// Content-addressed object store: <data-dir>/objects/ab/cdef... by SHA-256.
+// The filesystem driver of the object store (../types.ts): <data-dir>/objects/ab/cdef... by SHA-256.
 // Objects are written to temp files and become visible under their hash only
 // in `flush()`: contents made durable -> rename into place -> names made
 // durable. Callers commit metadata only after `flush()`, so a crash leaves at
@@ -12,12 +12,8 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { Runtime } from "../../runtime/types.ts";
-
-export interface StoredObject {
-  hash: string;
-  size: number;
-}
+import type { Runtime } from "../../../runtime/types.ts";
+import type { ObjectInfo, ObjectStore, ObjectWriter, StoredObject, WriterSource } from "../types.ts";
 
 const SMALL = 8 << 20; // read files up to this size in one go
 const SYNC_READ = 256 << 10; // ... and up to this size without leaving the event loop
@@ -29,23 +25,6 @@ const SMALL_BATCH = 64;
  * each fsync costs, so it is worth overlapping with the next object's writes.
  */
 const EARLY_SYNC = 512 << 10;
-
-/** Writes one object incrementally (a spout's file, a stream): see ObjectStore.writer(). */
-export interface ObjectWriter {
-  /** Hashes and writes `bytes` before returning: the caller may reuse the buffer. */
-  write(bytes: Uint8Array): void;
-  /** The finished object, pending until the next flush() like every new object. */
-  close(): StoredObject;
-  /** Drops what was written (the temp file goes); a no-op after close(). */
-  abort(): void;
-}
-
-/** Object writers in a row: see ObjectStore.writers(). */
-export interface WriterSource {
-  next(): ObjectWriter;
-  /** Call when done: removes the temp file opened ahead. */
-  close(): Promise<void>;
-}
 
 /** A written, not yet flushed object: its temp file, and its early fsync if one was started. */
 interface Pending {
@@ -79,17 +58,17 @@ function syncAndClose(fd: number): Promise<void> {
   return done;
 }
 
-export class ObjectStore {
+export class FsObjectStore implements ObjectStore {
   readonly root: string;
   readonly tmpDir: string;
-  #rt: Runtime;
+  #rt: Pick<Runtime, "sha256" | "sha256Hasher" | "syncfs">;
   #knownDirs = new Set<string>();
   /** Written but not yet flushed, by hash. */
   #pending = new Map<string, Pending>();
   #seq = 0;
   #flushing: Promise<void> = Promise.resolve();
 
-  constructor(dataDir: string, rt: Runtime) {
+  constructor(dataDir: string, rt: Pick<Runtime, "sha256" | "sha256Hasher" | "syncfs">) {
     this.root = path.join(dataDir, "objects");
     this.tmpDir = path.join(dataDir, "tmp");
     this.#rt = rt;
@@ -98,7 +77,7 @@ export class ObjectStore {
   }
 
   /** Where an object's bytes are now (its temp file until the next flush). */
-  pathOf(hash: string): string {
+  localPath(hash: string): string {
     return this.#pending.get(hash)?.tmp ?? this.finalPath(hash);
   }
 
@@ -106,14 +85,17 @@ export class ObjectStore {
     return path.join(this.root, hash.slice(0, 2), hash.slice(2));
   }
 
-  has(hash: string): boolean {
+  async has(hash: string): Promise<boolean> {
+    return this.#has(hash);
+  }
+
+  #has(hash: string): boolean {
     return this.#pending.has(hash) || fs.existsSync(this.finalPath(hash));
   }
 
-  /** Stores bytes; a no-op when an object with that content exists. */
   async putBytes(data: Uint8Array): Promise<StoredObject> {
     const hash = this.#rt.sha256(data);
-    if (!this.has(hash)) {
+    if (!this.#has(hash)) {
       const tmp = this.#tmpName();
       await fsp.writeFile(tmp, data, { mode: 0o444 });
       this.#addPending(hash, tmp, null);
@@ -121,18 +103,19 @@ export class ObjectStore {
     return { hash, size: data.byteLength };
   }
 
-  /** Copies a file into the store (streamed when large). */
-  async putFile(src: string, knownSize?: number): Promise<StoredObject> {
-    const size = knownSize ?? (await fsp.stat(src)).size;
+  /** Copies a file into the store (streamed when large); with `move`, renames it in (no copy). */
+  async putFile(src: string, opts: { size?: number; move?: boolean } = {}): Promise<StoredObject> {
+    if (opts.move) return this.#adopt(src);
+    const size = opts.size ?? (await fsp.stat(src)).size;
     if (size <= SMALL) return this.putBytes(await fsp.readFile(src));
     return this.putStream(fs.createReadStream(src));
   }
 
   /**
-   * Moves a file the caller owns (a transform's output) into the store: hash
-   * and rename, no copy. The source path is gone afterwards.
+   * Moves a file the caller gives up (a transform's output) into the store:
+   * rename and hash, no copy. The source path is gone afterwards.
    */
-  async adoptFile(src: string): Promise<StoredObject> {
+  async #adopt(src: string): Promise<StoredObject> {
     const st = fs.lstatSync(src);
     if (!st.isFile()) throw new Error(`"${src}" is not a regular file`);
     // A file with other hard links shares its inode with a file elsewhere (a
@@ -140,7 +123,7 @@ export class ObjectStore {
     // moving it would make that file read-only and let later edits of it change
     // stored bytes. Copy it instead.
     if (st.nlink > 1) {
-      const copied = await this.putFile(src, st.size);
+      const copied = await this.putFile(src, { size: st.size });
       fs.unlinkSync(src);
       return copied;
     }
@@ -158,7 +141,7 @@ export class ObjectStore {
     const hash = moved.size <= SYNC_READ
       ? this.#rt.sha256(fs.readFileSync(tmp))
       : moved.size <= SMALL ? this.#rt.sha256(await fsp.readFile(tmp)) : await this.#hashStream(fs.createReadStream(tmp));
-    if (this.has(hash)) {
+    if (this.#has(hash)) {
       fs.unlinkSync(tmp);
     } else {
       fs.chmodSync(tmp, 0o444);
@@ -254,7 +237,7 @@ export class ObjectStore {
         mustBeOpen();
         open = false;
         const hash = hasher.digest();
-        if (this.has(hash)) {
+        if (this.#has(hash)) {
           fs.closeSync(fd);
           fs.unlinkSync(tmp);
         } else if (size >= EARLY_SYNC) {
@@ -308,8 +291,27 @@ export class ObjectStore {
     }
   }
 
-  stream(hash: string): fs.ReadStream {
-    return fs.createReadStream(this.pathOf(hash));
+  async *stream(hash: string): AsyncIterable<Uint8Array> {
+    const fh = await this.#open(hash);
+    try {
+      yield* fh.createReadStream({ autoClose: false });
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async delete(hash: string): Promise<void> {
+    await fsp.rm(this.finalPath(hash), { force: true });
+  }
+
+  async *list(): AsyncIterable<ObjectInfo> {
+    for (const dir of (await fsp.readdir(this.root)).sort()) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      for (const name of (await fsp.readdir(path.join(this.root, dir))).sort()) {
+        const st = await fsp.stat(path.join(this.root, dir, name)).catch(() => null);
+        if (st?.isFile()) yield { hash: dir + name, size: st.size, mtimeMs: st.mtimeMs };
+      }
+    }
   }
 
   /**
@@ -342,7 +344,7 @@ export class ObjectStore {
         this.#knownDirs.add(dir);
       }
       fs.renameSync(tmp, this.finalPath(hash));
-      // Renamed: readers must now find it at its final path (pathOf, #open retry).
+      // Renamed: readers must now find it at its final path (localPath, #open retry).
       if (this.#pending.get(hash)?.tmp === tmp) this.#pending.delete(hash);
       dirs.add(dir);
     }
@@ -352,10 +354,10 @@ export class ObjectStore {
 
   /**
    * Opens an object for reading. A pending object may be renamed into place by
-   * a concurrent flush between pathOf() and open(): then it is at its final path.
+   * a concurrent flush between localPath() and open(): then it is at its final path.
    */
   async #open(hash: string): Promise<fsp.FileHandle> {
-    const first = this.pathOf(hash);
+    const first = this.localPath(hash);
     try {
       return await fsp.open(first, "r");
     } catch (err) {
