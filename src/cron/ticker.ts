@@ -3,6 +3,7 @@
 // newest `catch_up` of them (only the newest with `overwrite`), and a log line
 // names what was skipped; a tick whose file exists is a no-op.
 import type { App } from "../app.ts";
+import { cronStart, registerCron } from "../db/queries/cron.ts";
 import { lookup, type Change } from "../repo/tree.ts";
 import type { CronInput, PipelineSpec } from "../spec/types.ts";
 import type { Input } from "../spec/types.ts";
@@ -24,23 +25,14 @@ export function tickName(t: Date): string {
 
 /** Records when each cron input started ticking (first sync), unless the spec names `start`. */
 export async function registerCronInputs(app: App, specs: PipelineSpec[]): Promise<void> {
-  const missing: [string, string][] = [];
-  for (const s of specs) {
-    for (const c of cronInputs(s.input)) {
-      if (!(await app.db.get("SELECT 1 FROM cron_inputs WHERE pipeline = ? AND name = ?", [s.name, c.name]))) missing.push([s.name, c.name]);
-    }
-  }
-  if (!missing.length) return;
-  const now = app.now().toISOString();
-  await app.db.write(async (tx) => {
-    for (const [p, n] of missing) await tx.run("INSERT OR IGNORE INTO cron_inputs (pipeline, name, start) VALUES (?, ?, ?)", [p, n, now]);
-  });
+  const inputs = specs.flatMap((s) => cronInputs(s.input).map((c): [string, string] => [s.name, c.name]));
+  await registerCron(app.db, inputs, app.now().toISOString());
 }
 
 async function startOf(app: App, pipeline: string, c: CronInput): Promise<Date> {
   if (c.start) return new Date(c.start);
-  const row = await app.db.get<{ start: string }>("SELECT start FROM cron_inputs WHERE pipeline = ? AND name = ?", [pipeline, c.name]);
-  return row ? new Date(row.start) : app.now();
+  const start = await cronStart(app.db, pipeline, c.name);
+  return start ? new Date(start) : app.now();
 }
 
 /** Newest tick already committed to the cron repo, or null. */

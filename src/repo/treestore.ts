@@ -2,11 +2,11 @@
 // in-memory cache of decoded nodes (nodes are immutable, so caching is always
 // safe). A sharded directory's buckets load in batches, not one query each.
 import type { Db, Tx } from "../db/client.ts";
+import { saveTreeNodes, treeBodies, treeBody } from "../db/queries/trees.ts";
 import { decodeDirNode, DEFAULT_SHAPE, findEntry, type DirNode, type TreeShape } from "./shard.ts";
 import { listEntries, type NodeLoader, type TreeEntry } from "./tree.ts";
 
 const CACHE_MAX = 20_000;
-const BATCH = 500;
 
 export class TreeStore implements NodeLoader {
   /** How new directories are laid out; every writer of one data dir should use the same. */
@@ -22,19 +22,15 @@ export class TreeStore implements NodeLoader {
   async node(hash: string): Promise<DirNode> {
     const hit = this.#cache.get(hash);
     if (hit) return hit;
-    const row = await this.#db.get<{ body: string }>("SELECT body FROM trees WHERE hash = ?", [hash]);
-    if (!row) throw missing(hash);
-    return this.#remember(hash, decodeDirNode(row.body));
+    const body = await treeBody(this.#db, hash);
+    if (body === undefined) throw missing(hash);
+    return this.#remember(hash, decodeDirNode(body));
   }
 
   async nodes(hashes: readonly string[]): Promise<DirNode[]> {
     const want = [...new Set(hashes.filter((h) => !this.#cache.has(h)))];
     const got = new Map<string, DirNode>();
-    for (let i = 0; i < want.length; i += BATCH) {
-      const chunk = want.slice(i, i + BATCH);
-      const rows = await this.#db.all<{ hash: string; body: string }>(`SELECT hash, body FROM trees WHERE hash IN (${chunk.map(() => "?").join(",")})`, chunk);
-      for (const r of rows) got.set(r.hash, decodeDirNode(r.body));
-    }
+    for (const [h, body] of await treeBodies(this.#db, want)) got.set(h, decodeDirNode(body));
     return hashes.map((h) => {
       const n = this.#cache.get(h) ?? got.get(h);
       if (!n) throw missing(h);
@@ -64,15 +60,8 @@ export class TreeStore implements NodeLoader {
   }
 
   /** Saves new nodes inside the caller's transaction (idempotent). */
-  async save(tx: Tx, nodes: Map<string, string>): Promise<void> {
-    const all = [...nodes];
-    for (let i = 0; i < all.length; i += 200) {
-      const chunk = all.slice(i, i + 200);
-      await tx.run(
-        `INSERT OR IGNORE INTO trees (hash, body) VALUES ${chunk.map(() => "(?, ?)").join(", ")}`,
-        chunk.flat(),
-      );
-    }
+  save(tx: Tx, nodes: Map<string, string>): Promise<void> {
+    return saveTreeNodes(tx, nodes);
   }
 
   #remember(hash: string, n: DirNode): DirNode {

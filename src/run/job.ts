@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { App } from "../app.ts";
 import type { Tx } from "../db/client.ts";
+import { headOf } from "../db/queries/branches.ts";
 import { dropIndex, patchIndex, writeIndex, type IndexedDatum } from "../db/queries/datumindex.ts";
 import { finishJob, findResults, insertDatums, insertJob, lastJob, listDatums, saveResults, type DatumRow, type DatumsBase, type JobRow, type ResultRow } from "../db/queries/jobs.ts";
 import type { PipelineRow } from "../db/queries/pipelines.ts";
@@ -220,11 +221,11 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
       // The output commit, the job's datums and index, and its end in one transaction: a crash
       // between them would otherwise leave a commit whose job is later marked killed.
       await app.db.write(async (tx) => {
-        const head = await tx.get<{ head: string | null }>("SELECT head FROM branches WHERE repo = ? AND name = ?", [p.name, spec.outputBranch]);
+        const head = (await headOf(tx, p.name, spec.outputBranch)) ?? null;
         await app.repos.insertCommit(tx, {
           id: outputCommit, repo: p.name, branch: spec.outputBranch, origin: "job", root: m.root, size: m.size,
           nodes: m.nodes, provenance: base.inputCommits, job: jobId,
-        }, head?.head ?? null, true);
+        }, head, true);
         await insertDatums(tx, jobId, list.rows, list.base);
         await index(tx);
         await finishJob(tx, jobId, done as JobRow & { finished: string });

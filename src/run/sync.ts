@@ -3,6 +3,7 @@
 // output and cron repos, bumps versions, deactivates pipelines whose file is gone.
 import * as path from "node:path";
 import type { App } from "../app.ts";
+import { ensureBranch } from "../db/queries/branches.ts";
 import { deactivateMissing, listPipelines, upsertPipeline } from "../db/queries/pipelines.ts";
 import { CalfError } from "../errors.ts";
 import { formatIssue } from "../spec/format.ts";
@@ -48,7 +49,7 @@ export async function syncPipelines(app: App): Promise<PipelineSpec[]> {
   await app.db.write(async (tx) => {
     for (let i = 0; i < specs.length; i++) {
       await upsertPipeline(tx, specs[i]!, hashes[i]!, now);
-      await tx.run("INSERT OR IGNORE INTO branches (repo, name, head) VALUES (?, ?, NULL)", [specs[i]!.name, specs[i]!.outputBranch]);
+      await ensureBranch(tx, specs[i]!.name, specs[i]!.outputBranch);
     }
     await deactivateMissing(tx, specs.map((s) => s.name));
   });

@@ -4,7 +4,7 @@
 // rebuilt on the new head if the branch moved meanwhile.
 import type { Db } from "../db/client.ts";
 import { CalfError } from "../errors.ts";
-import type { CommitInfo, Repos } from "../repo/repos.ts";
+import { StaleHead, type CommitInfo, type Repos } from "../repo/repos.ts";
 import { applyChanges, emptyTree, lookup, type Change, type TreeResult } from "../repo/tree.ts";
 import type { StoredEntry } from "./ingest.ts";
 import { isMarkerPath, nextMarker, saveMarker, type MarkerTree } from "./marker.ts";
@@ -27,7 +27,6 @@ export type ArchiveResult =
 
 const TRIES = 5;
 
-class StaleHead extends Error {}
 
 /** Splits an archive's files into output files and marker files. Pure. */
 export function splitMarker(files: StoredEntry[], marker?: string): { output: StoredEntry[]; marker: StoredEntry[] } {
@@ -81,10 +80,8 @@ export async function commitArchive(deps: { repos: Repos; db: Db }, t: SpoutTarg
     }
     try {
       const commit = await repos.commit({
-        repo: t.repo, branch: t.branch, origin: "spout", root: next.root, size: next.size, nodes: next.nodes,
+        repo: t.repo, branch: t.branch, origin: "spout", root: next.root, size: next.size, nodes: next.nodes, expect: head?.id ?? null,
         extra: async (tx, id) => {
-          const row = await tx.get<{ parent: string | null }>("SELECT parent FROM commits WHERE id = ?", [id]);
-          if ((row?.parent ?? null) !== (head?.id ?? null)) throw new StaleHead();
           if (nextMark) {
             await repos.trees.save(tx, nextMark.nodes);
             await saveMarker(tx, t.pipeline, id, markerTree!);

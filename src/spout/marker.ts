@@ -3,6 +3,7 @@
 // /NAME, saved in the `spout_markers` row in the same transaction as the commit
 // they came with. Each marker file replaces the one before it (never appended).
 import type { Db, Tx } from "../db/client.ts";
+import { getMarker, putMarker, type MarkerRow } from "../db/queries/markers.ts";
 import { applyChanges, emptyTree, lookup, type Change, type NodeLoader, type Sha256, type TreeResult, type WalkEntry } from "../repo/tree.ts";
 import type { StoredEntry } from "./ingest.ts";
 
@@ -11,28 +12,18 @@ export interface MarkerTree {
   size: number;
 }
 
-export interface MarkerRow extends MarkerTree {
-  commitId: string;
-}
+export type { MarkerRow } from "../db/queries/markers.ts";
 
 export function isMarkerPath(path: string, name: string): boolean {
   return path === `/${name}` || path.startsWith(`/${name}/`);
 }
 
-export async function loadMarker(db: Db, pipeline: string): Promise<MarkerRow | null> {
-  const r = await db.get<{ commit_id: string; tree: string; size_bytes: number }>(
-    "SELECT commit_id, tree, size_bytes FROM spout_markers WHERE pipeline = ?",
-    [pipeline],
-  );
-  return r ? { commitId: r.commit_id, root: r.tree, size: Number(r.size_bytes) } : null;
+export function loadMarker(db: Db, pipeline: string): Promise<MarkerRow | null> {
+  return getMarker(db, pipeline);
 }
 
-export async function saveMarker(tx: Tx, pipeline: string, commitId: string, m: MarkerTree): Promise<void> {
-  await tx.run(
-    `INSERT INTO spout_markers (pipeline, commit_id, tree, size_bytes) VALUES (?, ?, ?, ?)
-     ON CONFLICT (pipeline) DO UPDATE SET commit_id = excluded.commit_id, tree = excluded.tree, size_bytes = excluded.size_bytes`,
-    [pipeline, commitId, m.root, m.size],
-  );
+export function saveMarker(tx: Tx, pipeline: string, commitId: string, m: MarkerTree): Promise<void> {
+  return putMarker(tx, pipeline, { commitId, root: m.root, size: m.size });
 }
 
 /** The marker's own entry (/NAME, a file or a folder), or null when there is none yet. */

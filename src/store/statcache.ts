@@ -14,6 +14,7 @@
 // times suffice: a remembered file's next change is at least RACY_MS later.
 import * as path from "node:path";
 import type { Db } from "../db/client.ts";
+import { bucketBodies, bucketDigests, saveStatCache, statTarget } from "../db/queries/statcache.ts";
 
 const RACY_MS = 2000;
 const BUCKETS = 256;
@@ -116,10 +117,8 @@ export class StatCache {
     this.#target = target;
     this.#buckets.clear();
     this.#dirty.clear();
-    const rows = await this.#db.all<{ bucket: number; digest: string }>("SELECT bucket, digest FROM stat_cache WHERE root = ?", [this.#root]);
-    for (const r of rows) this.#buckets.set(Number(r.bucket), { digest: r.digest, entries: null });
-    const t = await this.#db.get<{ target: string; tree: string }>("SELECT target, tree FROM stat_targets WHERE root = ?", [this.#root]);
-    this.#stored = t ? { target: t.target, tree: t.tree } : null;
+    for (const [bucket, digest] of await bucketDigests(this.#db, this.#root)) this.#buckets.set(bucket, { digest, entries: null });
+    this.#stored = await statTarget(this.#db, this.#root);
   }
 
   /** The hash of the folder at the target as the last put of it left it (same target only), or null. */
@@ -225,32 +224,13 @@ export class StatCache {
     const target = this.#target && targetTree ? { target: this.#target, tree: targetTree } : null;
     const sameTarget = target?.target === this.#stored?.target && target?.tree === this.#stored?.tree;
     if (!rows.length && sameTarget) return;
-    await this.#db.write(async (tx) => {
-      const gone = rows.filter((r) => !r[1]).map((r) => r[0]);
-      if (gone.length) await tx.run(`DELETE FROM stat_cache WHERE root = ? AND bucket IN (${gone.map(() => "?").join(",")})`, [this.#root, ...gone]);
-      const keep = rows.filter((r) => r[1]);
-      for (let i = 0; i < keep.length; i += 100) {
-        const chunk = keep.slice(i, i + 100);
-        await tx.run(
-          `INSERT OR REPLACE INTO stat_cache (root, bucket, digest, body) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}`,
-          chunk.flatMap((r) => [this.#root, ...r]),
-        );
-      }
-      if (sameTarget) return;
-      if (target) await tx.run("INSERT OR REPLACE INTO stat_targets (root, target, tree) VALUES (?, ?, ?)", [this.#root, target.target, target.tree]);
-      else await tx.run("DELETE FROM stat_targets WHERE root = ?", [this.#root]);
-    });
+    await saveStatCache(this.#db, this.#root, rows, sameTarget ? undefined : target);
   }
 
   async #read(buckets: number[]): Promise<void> {
     const want = buckets.filter((b) => !this.#buckets.get(b)!.entries);
-    for (let i = 0; i < want.length; i += 200) {
-      const chunk = want.slice(i, i + 200);
-      const rows = await this.#db.all<{ bucket: number; body: string }>(
-        `SELECT bucket, body FROM stat_cache WHERE root = ? AND bucket IN (${chunk.map(() => "?").join(",")})`,
-        [this.#root, ...chunk],
-      );
-      for (const r of rows) this.#buckets.get(Number(r.bucket))!.entries = new Map(Object.entries(JSON.parse(r.body) as Record<string, Entry>));
+    for (const [bucket, body] of await bucketBodies(this.#db, this.#root, want)) {
+      this.#buckets.get(bucket)!.entries = new Map(Object.entries(JSON.parse(body) as Record<string, Entry>));
     }
     for (const b of want) this.#buckets.get(b)!.entries ??= new Map();
   }

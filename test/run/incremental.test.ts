@@ -160,7 +160,7 @@ test("runJob() stores a whole datum list again past MAX_DATUMS_DEPTH bases, and 
     const ds = await listDatums(t.app.db, j.id);
     expect(ds.map((d) => [d.inputs[0]!.path, d.inputs[0]!.commit, d.idx])).toEqual([["/a", j.inputCommits[0]!.commit, 0], ["/b", j.inputCommits[0]!.commit, 1]]);
   }
-});
+}, 60_000);
 
 test("runJob() plans in full when the datum index is missing (a data dir from before it), and rebuilds it", async () => {
   const t = await setup({ cp: spec("/*") });

@@ -1,7 +1,8 @@
 // Branch rows: list, create (empty or at a commit) and delete. A branch's
 // commits stay in `commits` when it is deleted (reachable by id), as in
 // Pachyderm; only the name and its head go.
-import type { Db } from "../client.ts";
+import type { Db, Tx } from "../client.ts";
+import type { Reader } from "./commits.ts";
 
 export interface BranchRow {
   repo: string;
@@ -40,4 +41,24 @@ export async function deleteBranch(db: Db, repo: string, name: string): Promise<
     await tx.run("DELETE FROM branches WHERE repo = ? AND name = ?", [repo, name]);
     return true;
   });
+}
+
+/** A branch's head commit id: null for an empty branch, undefined when there is no such branch. */
+export async function headOf(r: Reader, repo: string, branch: string): Promise<string | null | undefined> {
+  const row = await r.get<{ head: string | null }>("SELECT head FROM branches WHERE repo = ? AND name = ?", [repo, branch]);
+  return row === undefined ? undefined : (row.head ?? null);
+}
+
+/** Moves (or creates) a branch's head. */
+export async function setHead(tx: Tx, repo: string, branch: string, head: string): Promise<void> {
+  await tx.run("INSERT INTO branches (repo, name, head) VALUES (?, ?, ?) ON CONFLICT (repo, name) DO UPDATE SET head = excluded.head", [repo, branch, head]);
+}
+
+/** Creates an empty branch unless it exists. */
+export async function ensureBranch(tx: Tx, repo: string, branch: string): Promise<void> {
+  await tx.run("INSERT OR IGNORE INTO branches (repo, name, head) VALUES (?, ?, NULL)", [repo, branch]);
+}
+
+export async function deleteBranchesOf(tx: Tx, repo: string): Promise<void> {
+  await tx.run("DELETE FROM branches WHERE repo = ?", [repo]);
 }

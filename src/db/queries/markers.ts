@@ -1,0 +1,23 @@
+// Spout markers: per spout pipeline, the marker tree that came with its last
+// committed archive (saved in that commit's transaction).
+import type { Tx } from "../client.ts";
+import type { Reader } from "./commits.ts";
+
+export interface MarkerRow {
+  commitId: string;
+  root: string;
+  size: number;
+}
+
+export async function getMarker(r: Reader, pipeline: string): Promise<MarkerRow | null> {
+  const row = await r.get<{ commit_id: string; tree: string; size_bytes: number }>("SELECT commit_id, tree, size_bytes FROM spout_markers WHERE pipeline = ?", [pipeline]);
+  return row ? { commitId: row.commit_id, root: row.tree, size: Number(row.size_bytes) } : null;
+}
+
+export async function putMarker(tx: Tx, pipeline: string, m: MarkerRow): Promise<void> {
+  await tx.run(
+    `INSERT INTO spout_markers (pipeline, commit_id, tree, size_bytes) VALUES (?, ?, ?, ?)
+     ON CONFLICT (pipeline) DO UPDATE SET commit_id = excluded.commit_id, tree = excluded.tree, size_bytes = excluded.size_bytes`,
+    [pipeline, m.commitId, m.root, m.size],
+  );
+}
