@@ -10,6 +10,7 @@ import { Repos } from "./repo/repos.ts";
 import { FsObjectStore } from "./store/fs/store.ts";
 import type { ObjectStore } from "./store/types.ts";
 import type { Out } from "./cli/output.ts";
+import type { Clock, Host } from "./host.ts";
 
 export interface Settings {
   dataDir: string;
@@ -25,6 +26,9 @@ export interface App {
   store: ObjectStore;
   repos: Repos;
   out: Out;
+  /** The process's environment, cwd, CPUs and clock, read once by main.ts. */
+  host: Host;
+  clock: Clock;
   now: () => Date;
   lock: FileLock | null;
   close(): void;
@@ -44,17 +48,18 @@ export function resolveSettings(flags: { dataDir?: string; pipelines?: string; d
 }
 
 /** Opens the data dir. `write` takes the kernel write lock first (exit 75 when held). */
-export async function openApp(rt: Runtime, settings: Settings, out: Out, opts: { write: boolean; store?: ObjectStore }): Promise<App> {
+export async function openApp(rt: Runtime, settings: Settings, out: Out, host: Host, opts: { write: boolean; store?: ObjectStore }): Promise<App> {
   fs.mkdirSync(settings.dataDir, { recursive: true });
   let lock: FileLock | null = null;
   if (opts.write) lock = acquireWriteLock(rt, settings.dataDir);
   try {
     const db = await openDb(settings.dbUrl, { authToken: settings.authToken });
     const store: ObjectStore = opts.store ?? new FsObjectStore(settings.dataDir, rt);
-    const now = () => new Date();
+    const clock = host.clock;
+    const now = () => clock.now();
     const repos = new Repos({ db, store, sha256: (s) => rt.sha256(s), now });
     return {
-      rt, settings, db, store, repos, out, now, lock,
+      rt, settings, db, store, repos, out, host, clock, now, lock,
       close() {
         db.close();
         lock?.release();

@@ -10,6 +10,7 @@ import { missingData } from "./cli/datadir.ts";
 import { commandHelp, overviewHelp, topicHelp } from "./cli/help.ts";
 import type { Out } from "./cli/output.ts";
 import { CalfError, exitCodeOf, usageError } from "./errors.ts";
+import { timerSleep, type Host } from "./host.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 /** Set once stdout's reader has gone away (`calf plan | head`): later output is dropped. */
@@ -77,16 +78,20 @@ async function main(): Promise<number> {
   const fmt = str(flags, "output");
   // A command that gives -o a meaning of its own (get file -o FILE) checks it itself.
   if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(usageError(`-o takes json or text, got "${fmt}"`));
-  const cwd = process.cwd();
-  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db") }, process.env, cwd);
+  const host: Host = {
+    env: { ...process.env }, cwd: process.cwd(), cpus: navigator.hardwareConcurrency ?? 2,
+    clock: { now: () => new Date(), sleep: timerSleep },
+  };
+  const cwd = host.cwd;
+  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db") }, host.env, cwd);
   const out = makeOut(flags);
   if (cmd.mode === "none") {
     const opened: App[] = [];
     const ctx = {
-      rt, settings, out, env: process.env, cwd, commands, now: () => new Date(),
+      rt, settings, out, env: host.env, cwd, commands, now: host.clock.now, host,
       async openData(opts?: { create: true }) {
         if (!opts?.create && missingData(settings, cwd)) return null;
-        const app = await openApp(rt, settings, out, { write: !!opts?.create });
+        const app = await openApp(rt, settings, out, host, { write: !!opts?.create });
         opened.push(app);
         return app;
       },
@@ -103,7 +108,7 @@ async function main(): Promise<number> {
   if (missing) return report(missing);
   let app;
   try {
-    app = await openApp(rt, settings, out, { write: cmd.mode === "write" });
+    app = await openApp(rt, settings, out, host, { write: cmd.mode === "write" });
   } catch (err) {
     return report(err);
   }

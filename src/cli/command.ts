@@ -6,6 +6,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import type { App, Settings } from "../app.ts";
 import type { CommandDef, Parsed } from "./args.ts";
 import type { Out } from "./output.ts";
+import type { Host } from "../host.ts";
 
 /** What a command that needs no data dir gets from main.ts. */
 export interface Context {
@@ -15,6 +16,7 @@ export interface Context {
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => Date;
+  host: Host;
   /**
    * The data dir opened read-only, or null when there is none (nothing is
    * created); with `create`, opened for writing and created if missing

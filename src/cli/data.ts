@@ -100,7 +100,7 @@ export const dataCommands: Command[] = [
       const recursive = bool(p.flags, "recursive");
       const c = await putFile(app.repos, dest.repo, branch, dest.path, src, {
         recursive, overwrite: bool(p.flags, "overwrite"), message: str(p.flags, "message"),
-        statCache: new StatCache(app.db), onAppend: (f) => void appended.push(f), followLinks: bool(p.flags, "follow-links"),
+        statCache: new StatCache(app.db), now: () => app.clock.now().getTime(), onAppend: (f) => void appended.push(f), followLinks: bool(p.flags, "follow-links"),
         onSkip: (local, why) => void skipped.push(`  ${printable(local)}: ${why}`),
       });
       if (skipped.length) {

@@ -17,7 +17,7 @@ export interface PutOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Skips re-reading local files whose stat identity is unchanged. */
   statCache?: StatCache;
-  /** The clock (ms) the stat cache's racy check compares file times with. */
+  /** The clock (ms) the stat cache's racy check compares file times with (without one, nothing is remembered). */
   now?: () => number;
   /** In a folder (-r): follow symbolic links (to files and folders) instead of skipping them. */
   followLinks?: boolean;
@@ -46,7 +46,8 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
   const place = cache && folder && opts.overwrite ? `${repo}@${branch}:${normalizePath(target)}` : undefined;
   if (cache) await cache.load(path.resolve(src), place);
   const stats = cache ? sources.map((s) => fs.statSync(s.local!)) : [];
-  const nowMs = (opts.now ?? Date.now)();
+  // With no clock every file counts as just modified (racy): hashed, never remembered.
+  const nowMs = opts.now ? opts.now() : Number.NEGATIVE_INFINITY;
   /** `known`: the hash the stat cache remembers; `inTree`: the hash already at the target path (its object is certainly stored). */
   const store = async (i: number, known: string | null, inTree?: string) => {
     const s = sources[i]!;

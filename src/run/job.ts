@@ -142,11 +142,10 @@ export async function runJob(app: App, p: PipelineRow, opts: JobOptions): Promis
     if (!s) slots.set(slot, (s = openSlot(app.rt, opts.sandbox, path.join(scratchRoot, String(slot)))));
     return s;
   };
-  // Read once: process.env is a live view of the environment, slow to copy per datum.
-  const baseEnv = { ...process.env };
+  const baseEnv = app.host.env;
   const t0 = performance.now();
   try {
-    const parallelism = Math.max(1, opts.parallelism ?? spec.parallelism ?? navigator.hardwareConcurrency ?? 2);
+    const parallelism = Math.max(1, opts.parallelism ?? spec.parallelism ?? app.host.cpus);
     await forEachLimit(toRun, parallelism, async (item, _i, slot) => {
       if (abort.signal.aborted) return;
       let outcome: DatumOutcome;

@@ -120,7 +120,7 @@ export async function runForever(app: App, opts: RunOptions & { signal: AbortSig
     } catch (err) {
       opts.onError(err);
     }
-    await sleep(opts.pollMs ?? 1000, opts.signal);
+    await app.clock.sleep(opts.pollMs ?? 1000, opts.signal);
   }
   for (const s of spouts.values()) s.stop.abort();
   await Promise.all([...spouts.values()].map((s) => s.done));
@@ -148,7 +148,7 @@ async function superviseSpouts(app: App, opts: RunOptions & { signal: AbortSigna
       while (!stop.signal.aborted) {
         const p = await getPipeline(app.db, name);
         if (!p?.active || p.paused || !p.spec.spout) return;
-        const started = Date.now();
+        const started = app.clock.now().getTime();
         try {
           const sandbox = await sandboxFor(app, [...keep, p.spec.transform.workingDir]);
           const r = await runSpout(app, p, { sandbox, signal: stop.signal });
@@ -158,8 +158,8 @@ async function superviseSpouts(app: App, opts: RunOptions & { signal: AbortSigna
           opts.onError(err);
         }
         // Backoff: 1 s doubling to 60 s, reset after a run of a minute or more.
-        failures = Date.now() - started >= 60_000 ? 0 : failures + 1;
-        await sleep(Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1)), stop.signal);
+        failures = app.clock.now().getTime() - started >= 60_000 ? 0 : failures + 1;
+        await app.clock.sleep(Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1)), stop.signal);
       }
     })();
     running.set(name, { stop, done });
@@ -173,13 +173,5 @@ export function sandboxFor(app: App, keep: string[]): Promise<SandboxPlan | null
     const db = app.settings.dbUrl.slice("file:".length).split("?")[0]!;
     if (!db.startsWith(app.settings.dataDir + "/")) hide.push(db, `${db}-wal`, `${db}-shm`);
   }
-  return chooseSandbox(app.rt, { mode: process.env.CALF_SANDBOX, path: process.env.PATH ?? "/usr/bin:/bin", keep, hide });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
+  return chooseSandbox(app.rt, { mode: app.host.env.CALF_SANDBOX, path: app.host.env.PATH ?? "/usr/bin:/bin", keep, hide });
 }

@@ -31,7 +31,7 @@ export function displayPath(file: string, cwd: string): string {
 export async function loadSpecs(app: App, files?: string[]): Promise<{ specs: PipelineSpec[]; notices: string[] }> {
   const existing = await app.repos.repoNames();
   const res = await loadFolder(app.settings.pipelinesDir, { existingRepos: existing, files });
-  if (res.issues.length) throw new SpecErrors(res.issues, process.cwd());
+  if (res.issues.length) throw new SpecErrors(res.issues, app.host.cwd);
   return { specs: res.specs, notices: res.notices };
 }
 

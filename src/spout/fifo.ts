@@ -101,8 +101,8 @@ export class FifoReader {
       }
       if (exited) {
         if (n === 0) return;
-        stalledSince ??= Date.now();
-        if (Date.now() - stalledSince >= drainMs) {
+        stalledSince ??= performance.now();
+        if (performance.now() - stalledSince >= drainMs) {
           if (sawData) yield null;
           opts.onStraggler?.();
           return;

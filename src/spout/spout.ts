@@ -25,7 +25,7 @@ export interface SpoutOptions {
   sandbox: SandboxPlan | null;
   /** Aborting stops the process (SIGTERM, then SIGKILL after 2 s); what it wrote completely is kept. */
   signal?: AbortSignal;
-  /** The runner's environment (default: process.env), minus calf's secrets. */
+  /** The runner's environment (default: the host's), minus calf's secrets. */
   env?: Record<string, string | undefined>;
   /** Called after each commit, e.g. to wake the scheduler for downstream pipelines. */
   onCommit?: (c: CommitInfo) => void;
@@ -143,7 +143,7 @@ async function launch(app: App, p: PipelineRow, opts: SpoutOptions, slot: Slot, 
   const mode = materializeMode(inputs, slot.sandboxed);
   const m = await materialize({ store: app.store, loader: app.repos.trees, inputs, mode, pfsDir: slot.pfsDir, scratch });
   const env = transformEnv({
-    base: opts.env ?? process.env, transformEnv: spec.transform.env, pfsRoot: slot.pfsRoot, inputs: [],
+    base: opts.env ?? app.host.env, transformEnv: spec.transform.env, pfsRoot: slot.pfsRoot, inputs: [],
     pipeline: spec.name, jobId: "", datumId: "", outputCommit: "",
   });
   for (const k of JOB_VARS) delete env[k];

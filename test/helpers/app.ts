@@ -10,6 +10,7 @@ import type { JobRow } from "../../src/db/queries/jobs.ts";
 import type { Progress } from "../../src/run/job.ts";
 import { removeDir, tempDir } from "./tmp.ts";
 import type { ObjectStore } from "../../src/store/types.ts";
+import { timerSleep, type Host } from "../../src/host.ts";
 
 let runtime: Runtime | undefined;
 export async function rt(): Promise<Runtime> {
@@ -53,13 +54,21 @@ export interface TestApp {
   close(): void;
 }
 
+/**
+ * The process state a test app sees: this process's environment (live, so
+ * withSandboxMode() reaches a running test app), `cwd`, 2 CPUs, real time.
+ */
+export function testHost(cwd: string, over: Partial<Host> = {}): Host {
+  return { env: process.env, cwd, cpus: 2, clock: { now: () => new Date(), sleep: timerSleep }, ...over };
+}
+
 /** Opens an App (with the write lock) over a fresh data dir and pipelines folder. */
 export async function openTestApp(opts: { dir?: string; store?: ObjectStore } = {}): Promise<TestApp> {
   const dir = opts.dir ?? tempDir();
   const pipelinesDir = path.join(dir, "pipelines");
   fs.mkdirSync(pipelinesDir, { recursive: true });
   const settings = resolveSettings({ dataDir: path.join(dir, "data"), pipelines: pipelinesDir }, {}, dir);
-  const app = await openApp(await rt(), settings, quietOut(), { write: true, store: opts.store });
+  const app = await openApp(await rt(), settings, quietOut(), testHost(dir), { write: true, store: opts.store });
   return {
     app,
     dir,

@@ -66,6 +66,8 @@ export class FsObjectStore implements ObjectStore {
   /** Written but not yet flushed, by hash. */
   #pending = new Map<string, Pending>();
   #seq = 0;
+  /** Tells this store's temp files from those of an earlier process that had the same pid. */
+  readonly #tag = Math.floor(Math.random() * 2 ** 32).toString(36);
   #flushing: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string, rt: Pick<Runtime, "sha256" | "sha256Hasher" | "syncfs">) {
@@ -378,6 +380,6 @@ export class FsObjectStore implements ObjectStore {
   }
 
   #tmpName(): string {
-    return path.join(this.tmpDir, `obj-${process.pid}-${Date.now().toString(36)}-${this.#seq++}`);
+    return path.join(this.tmpDir, `obj-${process.pid}-${this.#tag}-${this.#seq++}`);
   }
 }
