@@ -9,8 +9,20 @@ import { CalfError } from "./errors.ts";
 import { Repos } from "./repo/repos.ts";
 import { FsObjectStore } from "./store/fs/store.ts";
 import type { ObjectStore } from "./store/types.ts";
-import type { Out } from "./cli/output.ts";
 import type { Clock, Host } from "./host.ts";
+
+/** Where a command prints: results to stdout (JSON or text), notices and warnings to stderr. */
+export interface Out {
+  json: boolean;
+  quiet: boolean;
+  /** stdout is a terminal (binary refused, no tables cut); absent means no. */
+  tty?: boolean;
+  write(text: string): void;
+  /** Progress and notices: stderr, suppressed by --quiet. */
+  info(text: string): void;
+  /** Warnings (something was not done as asked): stderr, even with --quiet. */
+  warn(text: string): void;
+}
 
 export interface Settings {
   dataDir: string;

@@ -4,10 +4,13 @@
 import type { Command } from "./command.ts";
 import { branchCommands } from "./branches.ts";
 import { dataCommands } from "./data.ts";
+import { fileCommands } from "./files.ts";
+import { logCommands } from "./logs.ts";
+import { planCommands } from "./plan.ts";
 import { debugCommands } from "./debug.ts";
 import { initCommands } from "./init.ts";
 import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
 import { pipelineCommands } from "./pipelines.ts";
 
-export const commands: Command[] = [...dataCommands, ...branchCommands, ...pipelineCommands, ...jobCommands, ...initCommands, ...debugCommands, ...metaCommands];
+export const commands: Command[] = [...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...pipelineCommands, ...jobCommands, ...logCommands, ...initCommands, ...debugCommands, ...metaCommands];

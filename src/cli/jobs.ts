@@ -1,17 +1,17 @@
 // Job, datum, log and wait commands (SPEC §2.1 wait commit, §2.2). Each
 // definition carries its help: flag descriptions and examples.
 import type { App } from "../app.ts";
-import { datumIdKnown, resultOutputs } from "../db/queries/datums.ts";
+import { resultOutputs } from "../db/queries/datums.ts";
 import { forgetDatum, getDatum, getJob, listDatums, listJobs, type DatumRow, type JobRow, type JobState } from "../db/queries/jobs.ts";
 import { failed, notFound, usageError } from "../errors.ts";
 import { parseRepoRef } from "../repo/paths.ts";
 import { suggest } from "../spec/suggest.ts";
 import { waitForCommit, waitForJob } from "../run/wait.ts";
-import { int, str, bool } from "./args.ts";
+import { int, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { datumJson, jobJson } from "./json.ts";
-import { printable, printFields, printJson, printTable, short } from "./output.ts";
-import { listLogFiles, readLines, SPOUT_JOB, type TaggedLine } from "../transform/logfiles.ts";
+import { printFields, printJson, printTable, short } from "./output.ts";
+import { listLogFiles, readLines } from "../transform/logfiles.ts";
 import { requirePipeline } from "./pipelines.ts";
 import { setForceDue } from "../db/queries/pipelines.ts";
 
@@ -33,7 +33,7 @@ export async function requireJob(app: App, id: string): Promise<JobRow> {
   return j;
 }
 
-async function requireDatum(app: App, job: string, datum: string): Promise<{ j: JobRow; d: DatumRow }> {
+export async function requireDatum(app: App, job: string, datum: string): Promise<{ j: JobRow; d: DatumRow }> {
   const j = await requireJob(app, job);
   const d = await getDatum(app.db, j.id, datum);
   if (!d) throw notFound(`datum "${datum}" is not part of job ${short(j.id)}`, `list its datums with: calf list datum ${short(j.id)}`);
@@ -165,58 +165,5 @@ export const jobCommands: Command[] = [
       return 0;
     },
   },
-  {
-    words: ["logs"], usage: "logs [-p PIPELINE] [--job ID] [--datum ID] [-f] [--tail N]",
-    summary: "transform stdout/stderr, each line tagged with job and datum",
-    flags: { pipeline: "string", job: "string", datum: "string", follow: "bool", tail: "string" },
-    aliases: { "-p": "pipeline", "-f": "follow" },
-    flagHelp: {
-      pipeline: "PIPELINE: only this pipeline's logs",
-      job: "ID: only this job's logs (id or unique prefix)",
-      datum: "ID: only this datum's logs (id or prefix; spout for a spout's)",
-      follow: "keep printing new lines as they are written (Ctrl-C to stop)",
-      tail: "N: only the last N lines",
-    },
-    examples: ["calf logs -p edges --tail 20", "calf logs --job 3fa9c2d1 --datum 8be0f1a2", "calf logs -p feed -f"],
-    maxArgs: 0, mode: "read",
-    async run(app, p) {
-      const follow = bool(p.flags, "follow");
-      const tail = int(p.flags, "tail");
-      const pipeline = str(p.flags, "pipeline");
-      const jobArg = str(p.flags, "job");
-      const datum = str(p.flags, "datum");
-      if (pipeline) await requirePipeline(app, pipeline);
-      const job = jobArg === undefined ? undefined : await requireJob(app, jobArg);
-      if (job && pipeline && job.pipeline !== pipeline) throw notFound(`job ${short(job.id)} is a job of pipeline "${job.pipeline}", not "${pipeline}"`);
-      if (datum !== undefined && datum !== "spout") {
-        if (job) await requireDatum(app, job.id, datum);
-        else if (!(await datumIdKnown(app.db, datum, pipeline))) throw notFound(`datum "${datum}" is not part of any job${pipeline ? ` of ${pipeline}` : ""}`, "list a job's datums with: calf list datum JOB");
-      }
-      const jobOrder = new Map((await listJobs(app.db, { pipeline })).map((j, i, all) => [j.id, all.length - i]));
-      const seen = new Map<string, number>();
-      for (;;) {
-        const lines: TaggedLine[] = [];
-        for (const f of listLogFiles(app.settings.dataDir, { pipeline, job: job?.id, datum: datum === "spout" ? undefined : datum, jobOrder })) {
-          if (datum === "spout" && f.job !== SPOUT_JOB) continue;
-          const got = readLines(f, seen.get(f.file) ?? 0);
-          seen.set(f.file, got.next);
-          lines.push(...got.lines);
-        }
-        const shown = tail !== undefined && !follow ? lines.slice(-tail) : lines;
-        if (shown.length) app.out.write(shown.map((l) => (app.out.json ? JSON.stringify(lineJson(l)) : logLineText(l))).join("\n") + "\n");
-        if (!follow) return 0;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    },
-  },
 ];
 
-/** "TIME PIPELINE JOB DATUM.ATTEMPT STREAM | text" (a spout's lines: "... spout STREAM | text"). */
-function logLineText(l: TaggedLine): string {
-  const who = l.job === SPOUT_JOB ? "spout" : `${short(l.job)} ${short(l.datum)}.${l.attempt}`;
-  return `${l.time || "-"} ${l.pipeline} ${who} ${l.stream} | ${printable(l.text)}`;
-}
-
-function lineJson(l: TaggedLine) {
-  return { time: l.time || null, pipeline: l.pipeline, job: l.job === SPOUT_JOB ? null : l.job, datum: l.job === SPOUT_JOB ? null : l.datum, attempt: l.attempt, stream: l.stream, text: l.text };
-}

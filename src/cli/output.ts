@@ -1,17 +1,8 @@
 // How commands print: JSON (SPEC §2.3 shapes) or aligned text tables.
 // Writes through an injected sink so commands are testable without stdout.
 
-export interface Out {
-  json: boolean;
-  quiet: boolean;
-  /** stdout is a terminal (binary refused, no tables cut); absent means no. */
-  tty?: boolean;
-  write(text: string): void;
-  /** Progress and notices: stderr, suppressed by --quiet. */
-  info(text: string): void;
-  /** Warnings (something was not done as asked): stderr, even with --quiet. */
-  warn(text: string): void;
-}
+export type { Out } from "../app.ts";
+import type { Out } from "../app.ts";
 
 export function printJson(out: Out, value: unknown): void {
   out.write(JSON.stringify(value, null, 2) + "\n");

@@ -3,7 +3,7 @@
 // Day matching follows Vixie cron (crontab(5)): when day-of-month and day-of-week
 // are both restricted (neither starts with "*"), a day matching either fires.
 
-import { parseDuration } from "../spec/duration.ts";
+import { parseDuration } from "./duration.ts";
 
 export interface CronFields {
   minute: boolean[]; // [0..59]

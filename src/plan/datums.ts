@@ -8,7 +8,7 @@ import { invalid } from "../errors.ts";
 import { expandTemplate, globEntries } from "./glob.ts";
 import { makeDatum, type Sha256 } from "./identity.ts";
 import { crossLists, groupSlices, joinSlices, type KeyedMatch, type KeyedMember } from "./keyed.ts";
-import type { CronInput, Input, PfsInput } from "../spec/types.ts";
+import type { CronInput, Input, PfsInput } from "./input.ts";
 import type { Datum, DatumInput, Entry } from "./types.ts";
 
 /** An input's commit and full listing (every file and dir, root included), or null when it has no commit. */

@@ -11,43 +11,18 @@ import { commitsByPrefix, commitsOf, deleteCommitsOf, finishCommitRow, getCommit
 import { deleteRepoRow, getRepo, insertRepoRow, listRepoInfos, repoNames, type RepoInfo, type RepoRow } from "../db/queries/repos.ts";
 import { saveTreeNodes } from "../db/queries/trees.ts";
 import type { ObjectStore } from "../store/types.ts";
-import { conflict, invalid, notFound } from "../errors.ts";
+import { conflict, notFound } from "../errors.ts";
 import { KeyedMutex } from "../mutex.ts";
-import { checkName, splitAncestry } from "./paths.ts";
+import { checkName } from "./paths.ts";
 import { applyChanges, emptyTree, lookup, walk, type Change, type Sha256, type WalkEntry } from "./tree.ts";
 import { TreeStore } from "./treestore.ts";
 import { suggest } from "../spec/suggest.ts";
 
 export type { CommitInfo, Origin } from "../db/queries/commits.ts";
+export { newId, StaleHead, type NewCommit } from "./commit.ts";
+import { StaleHead, newId, type NewCommit } from "./commit.ts";
+import { resolveRef } from "./refs.ts";
 export type { RepoInfo } from "../db/queries/repos.ts";
-
-export interface NewCommit {
-  /** Pre-allocated id (a job announces its output commit id to transforms). */
-  id?: string;
-  repo: string;
-  branch: string;
-  origin: Origin;
-  root: string;
-  size: number;
-  nodes: Map<string, string>;
-  provenance?: { repo: string; commit: string }[];
-  job?: string | null;
-  message?: string;
-  /** Extra statements to run in the same transaction (e.g. a spout marker). */
-  extra?: (tx: Tx, commitId: string) => Promise<void>;
-  /** The head the tree was computed from: the commit is refused (StaleHead) if the branch moved since. */
-  expect?: string | null;
-}
-
-/** The branch moved while a change was computed from it: compute it again from the new head. */
-export class StaleHead extends Error {
-  constructor(repo: string, branch: string) {
-    super(`${repo}@${branch} moved while the commit was being made`);
-  }
-}
-
-/** How often `modify` computes a change again when other writers keep moving the branch. */
-const MODIFY_TRIES = 20;
 
 export interface RepoDeps {
   db: Db;
@@ -56,11 +31,8 @@ export interface RepoDeps {
   now: () => Date;
 }
 
-export function newId(): string {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+/** How often `modify` computes a change again when other writers keep moving the branch. */
+const MODIFY_TRIES = 20;
 
 export class Repos {
   readonly trees: TreeStore;
@@ -150,24 +122,12 @@ export class Repos {
   }
 
   /** Resolves REF (branch, id, unique id prefix >= 4, with ^N) to a finished commit. */
-  async resolve(repo: string, ref = "master"): Promise<CommitInfo> {
-    await this.requireRepo(repo);
-    const { base, depth } = splitAncestry(ref);
-    let c: CommitInfo | null = null;
-    if (await this.hasBranch(repo, base)) {
-      c = await this.branchHead(repo, base);
-      if (!c) throw notFound(`branch "${base}" of repo "${repo}" has no commits yet`, `put a file first: calf put file ${repo}@${base}:/path -f FILE`);
-    } else if (/^[0-9a-f]{4,}$/.test(base)) {
-      const found = await commitsByPrefix(this.#db, repo, base, 2);
-      if (found.length > 1) throw invalid(`commit prefix "${base}" is ambiguous in repo "${repo}"`, "give more characters of the id");
-      c = found[0] ?? null;
-    }
-    if (!c) throw notFound(`"${base}" is neither a branch nor a commit of repo "${repo}"`, `list commits with: calf list commit ${repo}`);
-    for (let i = 0; i < depth; i++) {
-      if (!c.parent) throw notFound(`commit ${c.id} has no ancestor ${depth} back (ref "${ref}")`);
-      c = (await this.getCommit(c.parent))!;
-    }
-    return c;
+  resolve(repo: string, ref = "master"): Promise<CommitInfo> {
+    return resolveRef(this, repo, ref);
+  }
+
+  commitsByPrefix(repo: string, prefix: string, limit: number): Promise<CommitInfo[]> {
+    return commitsByPrefix(this.#db, repo, prefix, limit);
   }
 
   async listCommits(repo: string, branch: string, limit?: number): Promise<CommitInfo[]> {

@@ -41,7 +41,8 @@ export interface NodeLoader {
   readonly shape?: TreeShape;
 }
 
-export type Sha256 = (s: string) => string;
+export type { Sha256 } from "../plan/identity.ts";
+import type { Sha256 } from "../plan/identity.ts";
 
 export interface TreeResult {
   root: string;

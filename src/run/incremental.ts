@@ -17,7 +17,7 @@ import { diffTrees } from "../repo/diff.ts";
 import { applyChanges, lookup, type Change } from "../repo/tree.ts";
 import type { CommitInfo } from "../repo/repos.ts";
 import type { LeafHead } from "./inputs.ts";
-import type { PlanItem } from "./plan.ts";
+import type { PlanItem } from "./items.ts";
 
 /** Output path -> the ids of the datums that wrote it, in merge order. */
 export type Owners = Record<string, string[]>;

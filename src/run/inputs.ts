@@ -1,6 +1,5 @@
-// A pipeline's leaf inputs (pfs and cron), their current heads, listings for
-// the planner, and the job fingerprint (input heads + salt) that decides
-// whether a pipeline is due (SPEC §4.5).
+// A pipeline's leaf inputs (pfs and cron), their current heads, and listings
+// for the planner (SPEC §4.5; the fingerprint of heads is in fingerprint.ts).
 import type { Repos } from "../repo/repos.ts";
 import type { Input } from "../spec/types.ts";
 import type { Entry } from "../plan/types.ts";
@@ -48,11 +47,6 @@ export async function heads(repos: Repos, input: Input | null): Promise<LeafHead
 /** Non-cron inputs without a commit make a pipeline not due. */
 export function ready(hs: LeafHead[]): boolean {
   return hs.every((h) => h.commit !== null || h.cron);
-}
-
-export function fingerprint(hs: LeafHead[], salt: string, sha256: (s: string) => string): string {
-  const parts = hs.map((h) => [h.name, h.repo, h.branch, h.commit]).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  return sha256(JSON.stringify({ inputs: parts, salt }));
 }
 
 export function inputCommits(hs: LeafHead[]): { repo: string; commit: string }[] {

@@ -1,7 +1,7 @@
 // Progress of `run`: on a TTY one live line per running job (datums done/total,
 // skipped, failed, rate); otherwise one plain line per finished job.
 import type { JobRow } from "../db/queries/jobs.ts";
-import type { Progress } from "./job.ts";
+import type { Progress } from "./context.ts";
 import { shortReason } from "./reason.ts";
 
 export function makeProgress(write: (s: string) => void, tty: boolean, quiet: boolean): Progress {

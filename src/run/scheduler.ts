@@ -8,12 +8,14 @@ import { notFound } from "../errors.ts";
 import { newId } from "../repo/repos.ts";
 import { topoOrder } from "../spec/graph.ts";
 import { suggest } from "../spec/suggest.ts";
-import { fingerprint, heads, inputCommits, inputRepos, ready } from "./inputs.ts";
-import { jobFingerprint, runJob, saltFor, type Progress } from "./job.ts";
+import { jobContext, type Progress } from "./context.ts";
+import { identityOf } from "./fingerprint.ts";
+import { heads, inputCommits, inputRepos, ready } from "./inputs.ts";
+import { runJob } from "./job.ts";
 import { chooseSandbox, type SandboxPlan } from "../transform/probe.ts";
 import { syncPipelines } from "./sync.ts";
 import { runSpout } from "../spout/spout.ts";
-import { fireDueTicks, registerCronInputs } from "../cron/ticker.ts";
+import { fireDueTicks, registerCronInputs } from "./ticks.ts";
 
 export interface RunOptions {
   names: string[];
@@ -84,23 +86,23 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
 async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos: Set<string>, sandbox: () => Promise<SandboxPlan | null>): Promise<JobRow | null> {
   const hs = await heads(app.repos, p.spec.input);
   if (!ready(hs)) return null;
-  const salt = saltFor(app, p);
-  const fp = jobFingerprint(app, p, hs);
-  if (!p.forceDue && (await lastJob(app.db, p.name, ["success", "failure"], fp))) return null;
+  const identity = identityOf(p, hs, (s) => app.rt.sha256(s));
+  if (!p.forceDue && (await lastJob(app.db, p.name, ["success", "failure"], identity.fingerprint))) return null;
   if (p.forceDue) await setForceDue(app.db, p.name, false);
   const upstreamFailed = inputRepos(p.spec.input).filter((r) => failedRepos.has(r));
   if (upstreamFailed.length) {
     const now = app.now().toISOString();
     const job: JobRow = {
       id: newId(), pipeline: p.name, state: "unrunnable", reason: `upstream pipeline ${upstreamFailed.map((r) => `"${r}"`).join(", ")} failed`,
-      started: now, finished: now, inputCommits: inputCommits(hs), outputCommit: null, fingerprint: fp, salt, version: p.version,
+      started: now, finished: now, inputCommits: inputCommits(hs), outputCommit: null, fingerprint: identity.fingerprint, salt: identity.salt, version: p.version,
       total: 0, processed: 0, skipped: 0, failed: 0, recovered: 0, stats: {},
     };
     await app.db.write((tx) => insertJob(tx, job));
     opts.progress.finish(job);
     return job;
   }
-  return runJob(app, p, { reprocess: opts.reprocess, parallelism: opts.parallelism, sandbox: await sandbox(), progress: opts.progress, signal: opts.signal });
+  const ctx = jobContext(app, p, hs, identity, { reprocess: opts.reprocess, parallelism: opts.parallelism, sandbox: await sandbox(), progress: opts.progress, signal: opts.signal });
+  return runJob(ctx);
 }
 
 /**

@@ -32,7 +32,3 @@ function depsContent(base: string, deps: string[], sha256: (s: string | Uint8Arr
   for (const d of deps) visit(path.resolve(base, d), d);
   return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
-
-export function saltOf(versionHash: string, reprocessNonce: number, sha256: (s: string) => string): string {
-  return reprocessNonce === 0 ? versionHash : sha256(`${versionHash}:${reprocessNonce}`);
-}

@@ -8,7 +8,7 @@ import { listPipelines } from "../db/queries/pipelines.ts";
 import { failed } from "../errors.ts";
 import type { CommitInfo } from "../repo/repos.ts";
 import { heads, inputRepos, ready } from "./inputs.ts";
-import { jobFingerprint } from "./job.ts";
+import { identityOf } from "./fingerprint.ts";
 
 const POLL_MS = 200;
 
@@ -54,7 +54,7 @@ export async function waitForCommit(app: App, c: CommitInfo): Promise<JobRow[]> 
         pending.push(p.name);
         continue;
       }
-      const done = await lastJob(app.db, p.name, ["success", "failure"], jobFingerprint(app, p, hs));
+      const done = await lastJob(app.db, p.name, ["success", "failure"], identityOf(p, hs, (s) => app.rt.sha256(s)).fingerprint);
       if (done && !p.forceDue) jobs.push(done);
       else pending.push(p.name);
     }

@@ -1,32 +1,9 @@
 // Normalised pipeline spec: what validation produces and everything else reads.
 // Pure data; defaults are filled in (see SPEC §3).
 
-export interface PfsInput {
-  kind: "pfs";
-  name: string; // defaults to repo
-  repo: string;
-  glob: string;
-  branch: string; // defaults to "master"
-  joinOn?: string;
-  groupBy?: string;
-  outerJoin: boolean;
-  emptyFiles: boolean;
-  reference: boolean;
-}
-export interface CronInput {
-  kind: "cron";
-  name: string;
-  spec: string;
-  repo: string; // defaults to `<pipeline>_<name>`
-  start?: string; // RFC 3339
-  overwrite: boolean;
-  catchUp?: number; // calf: missed ticks made at most per catch-up (the newest); default 100
-}
-export interface CompositeInput {
-  kind: "cross" | "union" | "join" | "group";
-  inputs: Input[];
-}
-export type Input = PfsInput | CronInput | CompositeInput;
+// The input tree is the planner's model (plan/input.ts); the spec reads YAML into it.
+export type { CompositeInput, CronInput, Input, PfsInput } from "../plan/input.ts";
+import type { Input } from "../plan/input.ts";
 
 export interface Transform {
   cmd: string[];

@@ -6,7 +6,7 @@
 import { dirname, isAbsolute, join, normalize } from "node:path";
 import { isScalar } from "yaml";
 import { Reader, type Field } from "./_read.ts";
-import { DURATION_HELP, parseDuration } from "./duration.ts";
+import { DURATION_HELP, parseDuration } from "../cron/duration.ts";
 import { readInput } from "./input.ts";
 import { inputNameProblem, pipelineNameProblem, simpleNameProblem } from "./names.ts";
 import {

@@ -8,11 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ObjectStore } from "../store/types.ts";
 
-export interface OutputFile {
-  path: string;
-  hash: string;
-  size: number;
-}
+export type { OutputFile } from "../merge/merge.ts";
+import type { OutputFile } from "../merge/merge.ts";
 
 export class OutputError extends Error {}
 

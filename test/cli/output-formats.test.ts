@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { goDuration, specJson } from "../../src/cli/specjson.ts";
-import { parseDuration } from "../../src/spec/duration.ts";
+import { parseDuration } from "../../src/cron/duration.ts";
 import { loadFolder } from "../../src/spec/load.ts";
 import { calf } from "../helpers/cli.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";

@@ -7,7 +7,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import { openApp, resolveSettings, type App } from "../../src/app.ts";
 import type { Out } from "../../src/cli/output.ts";
 import type { JobRow } from "../../src/db/queries/jobs.ts";
-import type { Progress } from "../../src/run/job.ts";
+import type { Progress } from "../../src/run/context.ts";
 import { removeDir, tempDir } from "./tmp.ts";
 import type { ObjectStore } from "../../src/store/types.ts";
 import { timerSleep, type Host } from "../../src/host.ts";

@@ -5,7 +5,7 @@ import { counts, outputOf, runAll, usePipelineApps, useSandboxMode } from "../he
 import fc from "fast-check";
 import { datumsDepth, forgetDatum, listDatums, listJobs } from "../../src/db/queries/jobs.ts";
 import { deleteFile } from "../../src/repo/files.ts";
-import { MAX_DATUMS_DEPTH } from "../../src/run/job.ts";
+import { MAX_DATUMS_DEPTH } from "../../src/run/finish.ts";
 import { setForceDue } from "../../src/db/queries/pipelines.ts";
 
 useSandboxMode("none");

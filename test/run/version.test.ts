@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { saltOf, versionHash } from "../../src/run/version.ts";
+import { versionHash } from "../../src/run/version.ts";
+import { saltOf } from "../../src/run/fingerprint.ts";
 import type { PipelineSpec } from "../../src/spec/types.ts";
 import { sha256 } from "../helpers/memtree.ts";
 import { removeDir, tempDir, writeFiles } from "../helpers/tmp.ts";

@@ -14,6 +14,7 @@ import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { Runtime } from "../../../runtime/types.ts";
 import type { ObjectInfo, ObjectStore, ObjectWriter, StoredObject, WriterSource } from "../types.ts";
+import { fileWriter, writerSource } from "./writer.ts";
 
 const SMALL = 8 << 20; // read files up to this size in one go
 const SYNC_READ = 256 << 10; // ... and up to this size without leaving the event loop
@@ -173,90 +174,23 @@ export class FsObjectStore implements ObjectStore {
     return this.#writerOn(tmp, fs.openSync(tmp, "w", 0o444));
   }
 
-  /**
-   * Writers one after another (a spout's files), each one's temp file opened
-   * on the thread pool while the one before is written: creating a file waits
-   * for the filesystem's journal, ~0.4 ms here while other fsyncs run, which
-   * for 1000 files was 15% of a spout's time. close() removes the temp file
-   * opened ahead for nothing.
-   */
+  /** Writers one after another (a spout's files), each next temp file opened ahead (writer.ts). */
   writers(): WriterSource {
-    let spare: { tmp: string; fd: number } | null = null;
-    let opening: Promise<void> | null = null;
-    let closed = false;
-    const drop = (f: { tmp: string; fd: number }) => {
-      fs.closeSync(f.fd);
-      fs.rmSync(f.tmp, { force: true });
-    };
-    const openAhead = () => {
-      const tmp = this.#tmpName();
-      opening = new Promise((resolve) =>
-        fs.open(tmp, "w", 0o444, (err, fd) => {
-          opening = null;
-          // On error the next writer opens its file itself, and reports the error.
-          if (!err && closed) drop({ tmp, fd });
-          else if (!err) spare = { tmp, fd };
-          resolve();
-        })
-      );
-    };
-    return {
-      next: () => {
-        if (closed) throw new Error("this writer source is closed");
-        let file = spare;
-        spare = null;
-        if (!file) {
-          const tmp = this.#tmpName();
-          file = { tmp, fd: fs.openSync(tmp, "w", 0o444) };
-        }
-        if (!opening) openAhead();
-        return this.#writerOn(file.tmp, file.fd);
-      },
-      close: async () => {
-        closed = true;
-        await opening;
-        if (spare) drop(spare);
-        spare = null;
-      },
-    };
+    return writerSource(() => this.#tmpName(), (tmp, fd) => this.#writerOn(tmp, fd));
   }
 
   #writerOn(tmp: string, fd: number): ObjectWriter {
-    const hasher = this.#rt.sha256Hasher();
-    let size = 0;
-    let open = true;
-    const mustBeOpen = () => {
-      if (!open) throw new Error(`object writer for "${tmp}" is already closed`);
-    };
-    return {
-      write(buf) {
-        mustBeOpen();
-        hasher.update(buf);
-        size += buf.byteLength;
-        for (let off = 0; off < buf.byteLength; ) off += fs.writeSync(fd, buf, off);
-      },
-      close: () => {
-        mustBeOpen();
-        open = false;
-        const hash = hasher.digest();
-        if (this.#has(hash)) {
-          fs.closeSync(fd);
-          fs.unlinkSync(tmp);
-        } else if (size >= EARLY_SYNC) {
-          this.#addPending(hash, tmp, syncAndClose(fd));
-        } else {
-          fs.closeSync(fd);
-          this.#addPending(hash, tmp, null);
-        }
-        return { hash, size };
-      },
-      abort() {
-        if (!open) return;
-        open = false;
+    return fileWriter(tmp, fd, this.#rt.sha256Hasher(), (hash, size) => {
+      if (this.#has(hash)) {
         fs.closeSync(fd);
-        fs.rmSync(tmp, { force: true });
-      },
-    };
+        fs.unlinkSync(tmp);
+      } else if (size >= EARLY_SYNC) {
+        this.#addPending(hash, tmp, syncAndClose(fd));
+      } else {
+        fs.closeSync(fd);
+        this.#addPending(hash, tmp, null);
+      }
+    });
   }
 
   /** Stores the concatenation of existing objects followed by extra bytes (append). */

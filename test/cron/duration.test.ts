@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseDuration } from "../../src/spec/duration.ts";
+import { parseDuration } from "../../src/cron/duration.ts";
 
 describe("parseDuration() accepts Go durations", () => {
   test.each<[string, number]>([

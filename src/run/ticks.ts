@@ -7,7 +7,7 @@ import { cronStart, registerCron } from "../db/queries/cron.ts";
 import { lookup, type Change } from "../repo/tree.ts";
 import type { CronInput, PipelineSpec } from "../spec/types.ts";
 import type { Input } from "../spec/types.ts";
-import { catchUp, latestTick, parseSchedule } from "./schedule.ts";
+import { catchUp, latestTick, parseSchedule } from "../cron/schedule.ts";
 
 /** Missed ticks made per input at most when `catch_up` is not set: a start far in the past cannot run away. */
 export const DEFAULT_CATCH_UP = 100;

@@ -1,7 +1,7 @@
 // fireDueTicks(): missed ticks are bounded by catch_up (default 100, the
 // newest ones), and a log line names what was skipped.
 import { afterEach, describe, expect, test } from "bun:test";
-import { DEFAULT_CATCH_UP, fireDueTicks, registerCronInputs } from "../../src/cron/ticker.ts";
+import { DEFAULT_CATCH_UP, fireDueTicks, registerCronInputs } from "../../src/run/ticks.ts";
 import { syncPipelines } from "../../src/run/sync.ts";
 import { openTestApp, quietOut, type TestApp } from "../helpers/app.ts";
 

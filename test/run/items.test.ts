@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Datum } from "../../src/plan/types.ts";
-import { planItems, type PreviousDatum } from "../../src/run/plan.ts";
+import { planItems, type PreviousDatum } from "../../src/run/items.ts";
 
 const datum = (id: string, path: string): { datum: Datum; hash: string } => ({
   datum: {

@@ -1,0 +1,76 @@
+// The execute phase of a job: the datums to process, `parallelism` at a time,
+// each on a worker slot (transform/launch.ts) that runs datum after datum;
+// each success recorded (recorder.ts) as soon as it is durable. A job_timeout
+// or the caller's signal stops every slot (transform/stop.ts).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { forEachLimit } from "../repo/files.ts";
+import { openSlot } from "../transform/launch.ts";
+import { jobOwner, killOrphans } from "../transform/orphans.ts";
+import type { Slot } from "../transform/slot.ts";
+import type { JobContext } from "./context.ts";
+import { runDatum, type DatumOutcome } from "./datum.ts";
+import type { PlanItem } from "./items.ts";
+import { ResultRecorder } from "./recorder.ts";
+
+export interface Executed {
+  /** Outcomes by datum id; a datum that never ran (the job was stopped) has none. */
+  outcomes: Map<string, DatumOutcome>;
+  /** Why results could not be recorded, if so (the job then fails). */
+  recordError: Error | null;
+  /** Stopped: by job_timeout (`timedOut`) or the caller's signal. */
+  stopped: boolean;
+  timedOut: boolean;
+  runMs: number;
+}
+
+export async function executeDatums(ctx: JobContext, toRun: PlanItem[]): Promise<Executed> {
+  const { app, spec } = ctx;
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort();
+  ctx.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  if (ctx.signal?.aborted) abort.abort();
+  let timedOut = false;
+  const timer = spec.jobTimeoutMs ? setTimeout(() => ((timedOut = true), abort.abort()), spec.jobTimeoutMs) : null;
+  const outcomes = new Map<string, DatumOutcome>();
+  const recorder = new ResultRecorder(app, ctx.pipeline.name, ctx.jobId);
+  let recordError: Error | null = null;
+  fs.mkdirSync(ctx.logDir, { recursive: true });
+  // One worker slot each (a sandbox started at its first datum and reused: transform/boxslot.ts).
+  const slots = new Map<number, Slot>();
+  const slotDir = (slot: number) => path.join(ctx.scratchDir, String(slot));
+  const slotOf = (slot: number) => {
+    let s = slots.get(slot);
+    if (!s) slots.set(slot, (s = openSlot(app.rt, ctx.sandbox, slotDir(slot))));
+    return s;
+  };
+  const t0 = performance.now();
+  try {
+    await forEachLimit(toRun, ctx.parallelism, async (item, _i, slot) => {
+      if (abort.signal.aborted) return;
+      let outcome: DatumOutcome;
+      try {
+        outcome = await runDatum({
+          store: app.store, loader: app.repos.trees, spec, jobId: ctx.jobId, outputCommit: ctx.outputCommit,
+          slot: slotOf(slot), scratch: slotDir(slot), logDir: ctx.logDir, now: app.now, baseEnv: ctx.env, signal: abort.signal,
+        }, item.datum!);
+      } catch (err) {
+        // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.
+        outcome = { state: "failed", outputs: [], tries: 1, durationMs: 0, reason: (err as Error).message };
+      }
+      outcomes.set(item.id, outcome);
+      if (outcome.state === "success") recorder.add({ hash: item.hash, datum: item.id, outputs: outcome.outputs });
+      ctx.progress.datum(ctx.pipeline.name, outcome.state);
+    });
+    await recorder.drain().catch((err) => {
+      recordError = err as Error;
+    });
+  } finally {
+    if (timer) clearTimeout(timer);
+    ctx.signal?.removeEventListener("abort", onOuterAbort);
+    await Promise.all([...slots.values()].map((s) => s.close()));
+    await killOrphans(app.rt, jobOwner(ctx.jobId));
+    fs.rmSync(ctx.scratchDir, { recursive: true, force: true });
+  }
+  return { outcomes, recordError, stopped: abort.signal.aborted, timedOut, runMs: performance.now() - t0 };
+}
