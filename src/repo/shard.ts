@@ -6,7 +6,7 @@
 // 100k-entry folder rewrites O(log N) small nodes instead of one huge one.
 // Pure apart from the injected node loader.
 import { compareBytes } from "../plan/bytewise.ts";
-import type { NodeLoader, Sha256, TreeEntry } from "./tree.ts";
+import type { Sha256 } from "../plan/identity.ts";
 
 /** One bucket of a shard node: the node holding that bucket's entries. */
 export interface ShardChild {
@@ -16,6 +16,26 @@ export interface ShardChild {
   size: number;
   /** Entries (names) in the bucket. */
   count: number;
+}
+
+/** One entry of a directory listing. */
+export interface TreeEntry {
+  name: string;
+  type: "file" | "dir";
+  hash: string;
+  size: number;
+}
+
+/**
+ * Reads stored nodes. A directory is one node (a listing) or a shard node over
+ * several (see shard.ts); TreeStore caches, tests use an in-memory map.
+ */
+export interface NodeLoader {
+  node(hash: string): Promise<DirNode>;
+  /** Optional batch read (a sharded directory's buckets in one query). */
+  nodes?(hashes: readonly string[]): Promise<DirNode[]>;
+  /** Optional layout for writers (tests use a tiny one); DEFAULT_SHAPE otherwise. */
+  readonly shape?: TreeShape;
 }
 
 export type DirNode =

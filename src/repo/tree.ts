@@ -8,15 +8,12 @@ import { compareBytes } from "../plan/bytewise.ts";
 import { invalid } from "../errors.ts";
 import {
   DEFAULT_SHAPE, EMPTY_LIST, decodeDirNode, editNode, encodeList, findEntry, flatten, nodeHash, sortEntries,
-  type DirNode, type TreeShape, type Writer,
+  type DirNode, type NodeLoader, type TreeEntry, type TreeShape, type Writer,
 } from "./shard.ts";
+import type { Sha256 } from "../plan/identity.ts";
 
-export interface TreeEntry {
-  name: string;
-  type: "file" | "dir";
-  hash: string;
-  size: number;
-}
+export type { Sha256 } from "../plan/identity.ts";
+export type { NodeLoader, TreeEntry } from "./shard.ts";
 
 export interface FileRef {
   hash: string;
@@ -28,21 +25,6 @@ export interface Change {
   path: string;
   file: FileRef | null;
 }
-
-/**
- * Reads stored nodes. A directory is one node (a listing) or a shard node over
- * several (see shard.ts); TreeStore caches, tests use an in-memory map.
- */
-export interface NodeLoader {
-  node(hash: string): Promise<DirNode>;
-  /** Optional batch read (a sharded directory's buckets in one query). */
-  nodes?(hashes: readonly string[]): Promise<DirNode[]>;
-  /** Optional layout for writers (tests use a tiny one); DEFAULT_SHAPE otherwise. */
-  readonly shape?: TreeShape;
-}
-
-export type { Sha256 } from "../plan/identity.ts";
-import type { Sha256 } from "../plan/identity.ts";
 
 export interface TreeResult {
   root: string;
