@@ -7,6 +7,7 @@ import type { FileLock, Runtime } from "../runtime/types.ts";
 import { openDb, type Db } from "./db/client.ts";
 import { CalfError } from "./errors.ts";
 import { Repos } from "./repo/repos.ts";
+import { wakeRunner } from "./wake.ts";
 import { FsObjectStore } from "./store/fs/store.ts";
 import type { ObjectStore } from "./store/types.ts";
 import type { Clock, Host } from "./host.ts";
@@ -22,6 +23,8 @@ export interface Out {
   info(text: string): void;
   /** Warnings (something was not done as asked): stderr, even with --quiet. */
   warn(text: string): void;
+  /** stderr itself, for a runner's progress: raw writes, whether it is a terminal, and its width. */
+  stderr: { write(text: string): void; tty: boolean; columns(): number };
 }
 
 export interface Settings {
@@ -42,6 +45,7 @@ export interface App {
   host: Host;
   clock: Clock;
   now: () => Date;
+  /** The runner lock, held by `serve`/`run` for their whole life; null in every other command. */
   lock: FileLock | null;
   close(): void;
 }
@@ -59,13 +63,18 @@ export function resolveSettings(flags: { dataDir?: string; pipelines?: string; d
   return { dataDir, pipelinesDir, dbUrl, authToken };
 }
 
-/** Opens the data dir. `write` takes the kernel write lock first (exit 75 when held). */
-export async function openApp(rt: Runtime, settings: Settings, out: Out, host: Host, opts: { write: boolean; store?: ObjectStore }): Promise<App> {
-  fs.mkdirSync(settings.dataDir, { recursive: true });
+/**
+ * Opens the data dir (creating it for `write`). A `runner` (serve, run) takes
+ * the data dir's runner lock first (exit 75 when another runner holds it);
+ * every other process wakes the runner after each write it commits.
+ */
+export async function openApp(rt: Runtime, settings: Settings, out: Out, host: Host, opts: { write: boolean; runner?: boolean; store?: ObjectStore }): Promise<App> {
+  if (opts.write || opts.runner) fs.mkdirSync(settings.dataDir, { recursive: true });
   let lock: FileLock | null = null;
-  if (opts.write) lock = acquireWriteLock(rt, settings.dataDir);
+  if (opts.runner) lock = acquireRunnerLock(rt, settings.dataDir);
   try {
     const db = await openDb(settings.dbUrl, { authToken: settings.authToken });
+    if (!opts.runner) db.afterWrite = () => wakeRunner(settings.dataDir);
     const store: ObjectStore = opts.store ?? new FsObjectStore(settings.dataDir, rt);
     const clock = host.clock;
     const now = () => clock.now();
@@ -83,8 +92,13 @@ export async function openApp(rt: Runtime, settings: Settings, out: Out, host: H
   }
 }
 
-export function acquireWriteLock(rt: Runtime, dataDir: string): FileLock {
-  const lockPath = path.join(dataDir, "lock");
+/** The runner lock file: one runner per data dir (a kernel lock: released when its holder dies). */
+export function runnerLockPath(dataDir: string): string {
+  return path.join(dataDir, "lock");
+}
+
+export function acquireRunnerLock(rt: Runtime, dataDir: string): FileLock {
+  const lockPath = runnerLockPath(dataDir);
   const lock = rt.tryLock(lockPath);
   if (!lock) {
     let holder = "";
@@ -93,8 +107,8 @@ export function acquireWriteLock(rt: Runtime, dataDir: string): FileLock {
     } catch {
       // no pid recorded: say nothing about it
     }
-    throw new CalfError("locked", `another calf${holder ? ` (pid ${holder})` : ""} holds the write lock on ${dataDir}`, {
-      hint: "wait for it to finish, or stop the running calf serve; read-only commands still work",
+    throw new CalfError("locked", `another calf runner${holder ? ` (pid ${holder})` : ""} is running on ${dataDir}`, {
+      hint: "one serve/run per data dir: stop it first, or let it do the work (put file and the other data commands work while it runs)",
     });
   }
   return lock;

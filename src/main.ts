@@ -29,6 +29,7 @@ function makeOut(flags: Parsed["flags"]): Out {
       if (!bool(flags, "quiet")) process.stderr.write(t + "\n");
     },
     warn: (t) => void process.stderr.write(t + "\n"),
+    stderr: { write: (t) => void process.stderr.write(t), tty: !!process.stderr.isTTY, columns: () => process.stderr.columns ?? 80 },
   };
 }
 
@@ -53,7 +54,7 @@ function onClosedOutput(readOnly: () => boolean): void {
 
 async function main(): Promise<number> {
   let cmd: Command | null = null;
-  onClosedOutput(() => cmd === null || cmd.mode !== "write");
+  onClosedOutput(() => cmd === null || cmd.mode === "read" || cmd.mode === "none");
   const rt = await loadRuntime();
   let parsed: Parsed;
   try {
@@ -104,11 +105,11 @@ async function main(): Promise<number> {
       for (const a of opened) a.close();
     }
   }
-  const missing = cmd.mode === "write" && cmd.createsData ? null : missingData(settings, cwd);
+  const missing = cmd.mode !== "read" && cmd.createsData ? null : missingData(settings, cwd);
   if (missing) return report(missing);
   let app;
   try {
-    app = await openApp(rt, settings, out, host, { write: cmd.mode === "write" });
+    app = await openApp(rt, settings, out, host, { write: cmd.mode !== "read", runner: cmd.mode === "runner" });
   } catch (err) {
     return report(err);
   }

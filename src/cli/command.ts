@@ -29,7 +29,8 @@ export interface Context {
 }
 
 export interface DataCommand extends CommandDef {
-  mode: "read" | "write";
+  /** `read`: never writes; `write`: a data command (short transactions, wakes the runner); `runner`: serve/run, holds the runner lock. */
+  mode: "read" | "write" | "runner";
   /** A write command that may start a data dir where there is none (`create repo`, `run`). */
   createsData?: boolean;
   /** Returns the exit code. */

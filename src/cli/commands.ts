@@ -7,10 +7,11 @@ import { dataCommands } from "./data.ts";
 import { fileCommands } from "./files.ts";
 import { logCommands } from "./logs.ts";
 import { planCommands } from "./plan.ts";
+import { runCommands } from "./run.ts";
 import { debugCommands } from "./debug.ts";
 import { initCommands } from "./init.ts";
 import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
 import { pipelineCommands } from "./pipelines.ts";
 
-export const commands: Command[] = [...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...pipelineCommands, ...jobCommands, ...logCommands, ...initCommands, ...debugCommands, ...metaCommands];
+export const commands: Command[] = [...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands, ...initCommands, ...debugCommands, ...metaCommands];

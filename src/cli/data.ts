@@ -5,10 +5,10 @@ import { getJob } from "../db/queries/jobs.ts";
 import { getPipeline, listPipelines } from "../db/queries/pipelines.ts";
 import { invalid } from "../errors.ts";
 import { parseRepoRef } from "../repo/paths.ts";
-import { leaves } from "../run/inputs.ts";
+import { leaves } from "../plan/input.ts";
 import { bool, int, str } from "./args.ts";
 import type { Command } from "./command.ts";
-import { commitJson, repoJson } from "./json.ts";
+import { commitJson, repoJson } from "../shapes.ts";
 import { humanBytes, printFields, printJson, printTable, short } from "./output.ts";
 
 const defaultBranch = (ref: string | undefined) => ref ?? "master";

@@ -18,7 +18,7 @@ import { loadFolder, SPEC_FILE } from "../spec/load.ts";
 import { BUILD, VERSION, versionLine } from "../version.ts";
 import { int } from "./args.ts";
 import type { Command, Context } from "./command.ts";
-import { jobJson, pipelineJson, repoJson } from "./json.ts";
+import { jobJson, pipelineJson, repoJson } from "../shapes.ts";
 import { collectUrlSecrets, redactEnv, redactText, REDACTED } from "./redact.ts";
 
 /** Bytes kept of each log file (its tail), and of all logs together. */

@@ -14,7 +14,7 @@ import { globEntries } from "../plan/glob.ts";
 import { bool, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { headOf, tarOf } from "./_bytes.ts";
-import { fileJson } from "./json.ts";
+import { fileJson } from "../shapes.ts";
 import { humanBytes, looksBinary, printable, printJson, printTable } from "./output.ts";
 
 const defaultBranch = (ref: string | undefined) => ref ?? "master";

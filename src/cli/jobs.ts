@@ -9,7 +9,7 @@ import { suggest } from "../spec/suggest.ts";
 import { waitForCommit, waitForJob } from "../run/wait.ts";
 import { int, str } from "./args.ts";
 import type { Command } from "./command.ts";
-import { datumJson, jobJson } from "./json.ts";
+import { datumJson, jobJson } from "../shapes.ts";
 import { printFields, printJson, printTable, short } from "./output.ts";
 import { listLogFiles, readLines } from "../transform/logfiles.ts";
 import { requirePipeline } from "./pipelines.ts";

@@ -7,13 +7,9 @@ import { getPipeline, listPipelines, setPaused, type PipelineRow } from "../db/q
 import { invalid, notFound } from "../errors.ts";
 import { cronInputs, fireNow, registerCronInputs } from "../run/ticks.ts";
 import { suggest } from "../spec/suggest.ts";
-import { makeProgress } from "../run/progress.ts";
-import { everyone, killOrphans } from "../transform/orphans.ts";
-import { runForever, runOnce } from "../run/scheduler.ts";
 import { syncPipelines } from "../run/sync.ts";
-import { bool, int } from "./args.ts";
 import type { Command } from "./command.ts";
-import { pipelineJson } from "./json.ts";
+import { pipelineJson } from "../shapes.ts";
 import { printFields, printJson, printTable, short } from "./output.ts";
 import { specJson } from "./specjson.ts";
 
@@ -25,42 +21,6 @@ export async function requirePipeline(app: App, name: string): Promise<PipelineR
 }
 
 export const pipelineCommands: Command[] = [
-  {
-    words: ["run"], usage: "run [--once] [PIPELINE...] [--reprocess] [--parallelism N]",
-    summary: "run every due job in DAG order (--once: then exit; for cron)",
-    details: [
-      "Re-reads the pipelines folder, fires due cron ticks, runs spouts and every due job in DAG order.",
-      "Naming pipelines limits the run to them (their upstream is not run). Without --once, keeps",
-      "watching for new commits and spec changes until SIGTERM or Ctrl-C. Exit 1 if a job failed.",
-    ].join("\n"),
-    flags: { once: "bool", reprocess: "bool", parallelism: "string" },
-    flagHelp: {
-      once: "run what is due, then exit (for crontab)",
-      reprocess: "redo every datum of the named pipelines once (a new salt)",
-      parallelism: "N: datums run at once per job (default: the spec's, else the number of CPUs)",
-    },
-    examples: ["calf run --once", "calf run --once edges --reprocess", "calf run --quiet           # as a service"],
-    mode: "write", createsData: true,
-    async run(app, p) {
-      const progress = makeProgress((s) => process.stderr.write(s), !!process.stderr.isTTY, app.out.quiet);
-      const base = { names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), progress };
-      try {
-        if (!bool(p.flags, "once")) {
-          const stop = new AbortController();
-          const off = [app.rt.onSignal("SIGINT", () => stop.abort()), app.rt.onSignal("SIGTERM", () => stop.abort())];
-          app.out.info("calf run: watching for new commits and spec changes (Ctrl-C to stop)");
-          await runForever(app, { ...base, signal: stop.signal, onError: (err) => app.out.info(`calf: ${(err as Error).message}`) });
-          off.forEach((f) => f());
-          return 0;
-        }
-        const res = await runOnce(app, base);
-        if (!res.jobs.length) app.out.info("nothing to do: every pipeline is up to date");
-        return res.failed ? 1 : 0;
-      } finally {
-        await killOrphans(app.rt, everyone); // nothing a transform started outlives the runner
-      }
-    },
-  },
   {
     words: ["run", "cron"], usage: "run cron PIPELINE", summary: "fire one tick now on each cron input of PIPELINE",
     flags: {}, examples: ["calf run cron nightly && calf run --once nightly"],

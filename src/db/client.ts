@@ -18,6 +18,8 @@ export interface Tx {
 }
 
 export class Db {
+  /** Called after each committed write transaction (a data command wakes the runner: run/wake.ts). */
+  afterWrite: (() => void) | null = null;
   #client: Client;
   #orm: LibSQLDatabase<typeof schema> | null = null;
   #writeQueue: Promise<unknown> = Promise.resolve();
@@ -65,6 +67,7 @@ export class Db {
     try {
       const out = await fn(tx);
       await t.commit();
+      this.afterWrite?.();
       return out;
     } catch (err) {
       try {

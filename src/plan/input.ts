@@ -28,3 +28,29 @@ export interface CompositeInput {
   inputs: Input[];
 }
 export type Input = PfsInput | CronInput | CompositeInput;
+
+/** A leaf of the input tree: a pfs input or a cron input (its repo, on master). */
+export interface Leaf {
+  name: string;
+  repo: string;
+  branch: string;
+  cron: boolean;
+}
+
+export function leaves(input: Input | null): Leaf[] {
+  if (!input) return [];
+  switch (input.kind) {
+    case "pfs":
+      return [{ name: input.name, repo: input.repo, branch: input.branch, cron: false }];
+    case "cron":
+      return [{ name: input.name, repo: input.repo, branch: "master", cron: true }];
+    default:
+      return input.inputs.flatMap(leaves);
+  }
+}
+
+/** Input repos of a pipeline (deduplicated, sorted). */
+export function inputRepos(input: Input | null): string[] {
+  return [...new Set(leaves(input).map((l) => l.repo))].sort();
+}
+

@@ -4,27 +4,20 @@
 // (planning, execute, finish) read it and nothing else of the world.
 import * as path from "node:path";
 import type { App } from "../app.ts";
-import type { JobRow } from "../db/queries/jobs.ts";
 import type { PipelineRow } from "../db/queries/pipelines.ts";
 import { newId } from "../repo/repos.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import { logDir } from "../transform/logfiles.ts";
 import type { SandboxPlan } from "../transform/sandbox.ts";
-import type { DatumOutcome } from "./datum.ts";
+import type { RunObserver } from "../observe.ts";
 import type { JobIdentity } from "./fingerprint.ts";
 import type { LeafHead } from "./inputs.ts";
-
-export interface Progress {
-  start(pipeline: string, jobId: string, total: number, toProcess: number): void;
-  datum(pipeline: string, state: DatumOutcome["state"]): void;
-  finish(job: JobRow): void;
-}
 
 export interface JobOptions {
   reprocess: boolean;
   parallelism?: number;
   sandbox: SandboxPlan | null;
-  progress: Progress;
+  observer: RunObserver;
   signal?: AbortSignal;
 }
 
@@ -46,7 +39,7 @@ export interface JobContext {
   sandbox: SandboxPlan | null;
   parallelism: number;
   reprocess: boolean;
-  progress: Progress;
+  observer: RunObserver;
   signal?: AbortSignal;
 }
 
@@ -58,6 +51,6 @@ export function jobContext(app: App, pipeline: PipelineRow, heads: LeafHead[], i
     logDir: logDir(app.settings.dataDir, pipeline.name, jobId),
     env: app.host.env, sandbox: opts.sandbox,
     parallelism: Math.max(1, opts.parallelism ?? pipeline.spec.parallelism ?? app.host.cpus),
-    reprocess: opts.reprocess, progress: opts.progress, signal: opts.signal,
+    reprocess: opts.reprocess, observer: opts.observer, signal: opts.signal,
   };
 }

@@ -4,7 +4,9 @@
 // is kept.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { DatumRow } from "../db/queries/jobs.ts";
 import type { Datum } from "../plan/types.ts";
+import type { PlanItem } from "./items.ts";
 import type { NodeLoader } from "../repo/tree.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import type { ObjectStore } from "../store/types.ts";
@@ -120,4 +122,12 @@ function describe(r: Ended, timeoutMs: number | null): string {
   if (r.timedOut) return `timed out after ${timeoutMs} ms`;
   if (r.exitCode === null) return `killed by ${r.signal ?? "a signal"}`;
   return `exit ${r.exitCode}`;
+}
+
+/** A datum as the job lists it: skipped, or how its run ended ("not run" when the job stopped before it). */
+export function datumRow(job: string, idx: number, item: PlanItem, o: DatumOutcome | undefined): DatumRow {
+  const inputs = item.datum!.inputs.map((i) => ({ name: i.name, repo: i.repo, branch: i.branch, commit: i.commit, path: i.path, hash: i.hash, type: i.type }));
+  if (item.action === "skip") return { job, id: item.id, idx, hash: item.hash, state: "skipped", inputs, durationMs: 0, tries: 0, reason: null };
+  if (!o) return { job, id: item.id, idx, hash: item.hash, state: "failed", inputs, durationMs: 0, tries: 0, reason: "not run: the job was stopped" };
+  return { job, id: item.id, idx, hash: item.hash, state: o.state, inputs, durationMs: o.durationMs, tries: o.tries, reason: o.reason };
 }

@@ -8,10 +8,12 @@ import { forEachLimit } from "../repo/files.ts";
 import { openSlot } from "../transform/launch.ts";
 import { jobOwner, killOrphans } from "../transform/orphans.ts";
 import type { Slot } from "../transform/slot.ts";
+import type { JobRow } from "../db/queries/jobs.ts";
 import type { JobContext } from "./context.ts";
-import { runDatum, type DatumOutcome } from "./datum.ts";
+import { datumRow, runDatum, type DatumOutcome } from "./datum.ts";
 import type { PlanItem } from "./items.ts";
 import { ResultRecorder } from "./recorder.ts";
+import { Tally } from "./tally.ts";
 
 export interface Executed {
   /** Outcomes by datum id; a datum that never ran (the job was stopped) has none. */
@@ -24,7 +26,8 @@ export interface Executed {
   runMs: number;
 }
 
-export async function executeDatums(ctx: JobContext, toRun: PlanItem[]): Promise<Executed> {
+/** Runs `toRun` (the job's items to process); `job` is the job's row as started (counts grow from it). */
+export async function executeDatums(ctx: JobContext, toRun: PlanItem[], job: JobRow): Promise<Executed> {
   const { app, spec } = ctx;
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
@@ -34,6 +37,7 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[]): Promise
   const timer = spec.jobTimeoutMs ? setTimeout(() => ((timedOut = true), abort.abort()), spec.jobTimeoutMs) : null;
   const outcomes = new Map<string, DatumOutcome>();
   const recorder = new ResultRecorder(app, ctx.pipeline.name, ctx.jobId);
+  const tally = new Tally(app, job, ctx.observer);
   let recordError: Error | null = null;
   fs.mkdirSync(ctx.logDir, { recursive: true });
   // One worker slot each (a sandbox started at its first datum and reused: transform/boxslot.ts).
@@ -60,12 +64,14 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[]): Promise
       }
       outcomes.set(item.id, outcome);
       if (outcome.state === "success") recorder.add({ hash: item.hash, datum: item.id, outputs: outcome.outputs });
-      ctx.progress.datum(ctx.pipeline.name, outcome.state);
+      tally.add(outcome.state);
+      ctx.observer.datumFinished?.(tally.job, datumRow(ctx.jobId, 0, item, outcome));
     });
     await recorder.drain().catch((err) => {
       recordError = err as Error;
     });
   } finally {
+    await tally.close();
     if (timer) clearTimeout(timer);
     ctx.signal?.removeEventListener("abort", onOuterAbort);
     await Promise.all([...slots.values()].map((s) => s.close()));

@@ -12,7 +12,7 @@ import { outputTree } from "../merge/tree.ts";
 import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { datumSortKey } from "../plan/identity.ts";
 import type { JobContext } from "./context.ts";
-import type { DatumOutcome } from "./datum.ts";
+import { datumRow, type DatumOutcome } from "./datum.ts";
 import type { Executed } from "./execute.ts";
 import { allItems, mergeIncremental, type IncrementalPlan, type Owners } from "./incremental.ts";
 import type { PlanItem } from "./items.ts";
@@ -29,7 +29,9 @@ type Merged = { root: string; size: number; nodes: Map<string, string> } & (
 /** Ends the job: its row as it finished (state, reason, counts, stats), committed with its datums. */
 export async function finishJob(ctx: JobContext, plan: JobPlan, ex: Executed, base: JobRow): Promise<JobRow> {
   const { app, pipeline: p, spec, jobId } = ctx;
-  const { items, inc } = plan;
+  const { inc } = plan;
+  // A stopped job lists what it did: datums that never started are neither failed nor counted (the next job runs them).
+  const items = ex.stopped ? plan.items.filter((i) => i.action === "skip" || ex.outcomes.has(i.id)) : plan.items;
   const rows = items.map((item, idx) => datumRow(jobId, idx, item, ex.outcomes.get(item.id)));
   const inherited = inc?.inherited ?? 0;
   const count = (s: string) => rows.filter((r) => r.state === s).length;
@@ -38,7 +40,7 @@ export async function finishJob(ctx: JobContext, plan: JobPlan, ex: Executed, ba
     processed: count("success"), skipped: count("skipped") + inherited, failed: count("failed"), recovered: count("recovered"), stats,
   });
   /** Every datum, when a full merge or a whole datum list needs them (an incremental job has only its own). */
-  let everyItem: PlanItem[] | null = inc ? null : items;
+  let everyItem: PlanItem[] | null = inc ? null : plan.items;
   const allOf = async () => (everyItem ??= await allItems(app, p, inc!));
   const datumList = () => listToStore(jobId, rows, inc, allOf, ex.outcomes);
   const stats = { run_ms: Math.round(ex.runMs) };
@@ -46,7 +48,7 @@ export async function finishJob(ctx: JobContext, plan: JobPlan, ex: Executed, ba
   const failedRows = rows.filter((r) => r.state === "failed");
   let result: JobRow & { finished: string };
   if (ex.recordError) result = ended("failure", `could not record datum results: ${ex.recordError.message}`, null, stats);
-  else if (ex.stopped) result = ended("killed", ex.timedOut ? `job_timeout of ${spec.jobTimeoutMs} ms exceeded` : "job was stopped", null, stats);
+  else if (ex.stopped) result = ended("killed", ex.timedOut ? `job_timeout of ${spec.jobTimeoutMs} ms exceeded` : stopReason(ctx.signal), null, stats);
   else if (failedRows.length) {
     const reason = failedRows.map((r) => `datum ${shortId(r.id)} (${r.inputs.map((i) => i.path).join(", ")}) failed: ${r.reason}`).join("; ");
     result = ended("failure", reason, null, stats);
@@ -80,6 +82,11 @@ export async function finishJob(ctx: JobContext, plan: JobPlan, ex: Executed, ba
     await saveJobEnd(tx, jobId, result);
   });
   return result;
+}
+
+/** Why the caller stopped the job: its abort reason ("stopped by SIGTERM"), or a plain "job was stopped". */
+function stopReason(signal: AbortSignal | undefined): string {
+  return signal?.reason instanceof Error && signal.reason.name === "Stopped" ? signal.reason.message : "job was stopped";
 }
 
 /** The merged output: the last output patched (incremental), or every datum's outputs merged anew. */
@@ -148,11 +155,4 @@ function indexUpdate(ctx: JobContext, merged: Merged, rows: DatumRow[], inc: Inc
     id: item.id, hash: item.hash, sortKey: item.datum!.sortKey, state: stateOf.get(item.id) ?? "skipped", outputs: (outputs.get(item.id) ?? []).sort(compareBytes),
   }));
   return (tx) => writeIndex(tx, p.name, head, datums, new Map(Object.entries(merged.owners)));
-}
-
-function datumRow(job: string, idx: number, item: PlanItem, o: DatumOutcome | undefined): DatumRow {
-  const inputs = item.datum!.inputs.map((i) => ({ name: i.name, repo: i.repo, branch: i.branch, commit: i.commit, path: i.path, hash: i.hash, type: i.type }));
-  if (item.action === "skip") return { job, id: item.id, idx, hash: item.hash, state: "skipped", inputs, durationMs: 0, tries: 0, reason: null };
-  if (!o) return { job, id: item.id, idx, hash: item.hash, state: "failed", inputs, durationMs: 0, tries: 0, reason: "not run: the job was stopped" };
-  return { job, id: item.id, idx, hash: item.hash, state: o.state, inputs, durationMs: o.durationMs, tries: o.tries, reason: o.reason };
 }

@@ -1,38 +1,15 @@
-// A pipeline's leaf inputs (pfs and cron), their current heads, and listings
-// for the planner (SPEC §4.5; the fingerprint of heads is in fingerprint.ts).
+// A pipeline's leaf inputs' current heads, and listings for the planner
+// (SPEC §4.5; the leaves are plan/input.ts's, the fingerprint of heads is in
+// fingerprint.ts).
+import { leaves, type Input, type Leaf } from "../plan/input.ts";
 import type { Repos } from "../repo/repos.ts";
-import type { Input } from "../spec/types.ts";
 import type { Entry } from "../plan/types.ts";
 import type { ListingSource } from "../plan/datums.ts";
-
-export interface Leaf {
-  name: string;
-  repo: string;
-  branch: string;
-  cron: boolean;
-}
 
 export interface LeafHead extends Leaf {
   commit: string | null;
   tree: string | null;
   size: number;
-}
-
-export function leaves(input: Input | null): Leaf[] {
-  if (!input) return [];
-  switch (input.kind) {
-    case "pfs":
-      return [{ name: input.name, repo: input.repo, branch: input.branch, cron: false }];
-    case "cron":
-      return [{ name: input.name, repo: input.repo, branch: "master", cron: true }];
-    default:
-      return input.inputs.flatMap(leaves);
-  }
-}
-
-/** Input repos of a pipeline (deduplicated, sorted). */
-export function inputRepos(input: Input | null): string[] {
-  return [...new Set(leaves(input).map((l) => l.repo))].sort();
 }
 
 export async function heads(repos: Repos, input: Input | null): Promise<LeafHead[]> {

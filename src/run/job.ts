@@ -13,16 +13,18 @@ import { planJob } from "./planning.ts";
 export async function runJob(ctx: JobContext): Promise<JobRow> {
   const { app, pipeline: p } = ctx;
   const plan = await planJob(ctx);
+  const toRun = plan.items.filter((i) => i.action === "process");
+  const inherited = plan.inc?.inherited ?? 0;
   const base: JobRow = {
     id: ctx.jobId, pipeline: p.name, state: "running", reason: null, started: ctx.started.toISOString(), finished: null,
     inputCommits: inputCommits(ctx.heads), outputCommit: null, fingerprint: ctx.identity.fingerprint, salt: ctx.identity.salt,
-    version: p.version, total: 0, processed: 0, skipped: 0, failed: 0, recovered: 0, stats: {},
+    version: p.version, total: plan.items.length + inherited, processed: 0, skipped: plan.items.length - toRun.length + inherited,
+    failed: 0, recovered: 0, stats: {},
   };
   await app.db.write((tx) => insertJob(tx, base));
-  const toRun = plan.items.filter((i) => i.action === "process");
-  ctx.progress.start(p.name, ctx.jobId, plan.items.length + (plan.inc?.inherited ?? 0), toRun.length);
-  const executed = await executeDatums(ctx, toRun);
+  ctx.observer.jobStarted?.(base, toRun.length);
+  const executed = await executeDatums(ctx, toRun, base);
   const result = await finishJob(ctx, plan, executed, base);
-  ctx.progress.finish(result);
+  ctx.observer.jobFinished?.(result);
   return result;
 }

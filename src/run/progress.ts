@@ -1,43 +1,145 @@
-// Progress of `run`: on a TTY one live line per running job (datums done/total,
-// skipped, failed, rate); otherwise one plain line per finished job.
+// What a runner prints to stderr. On a terminal: one live line for the
+// running job (done/total, skipped, failed, rate, elapsed, ETA), cut to the
+// terminal's width, with events printed above it. Elsewhere (a log, journald):
+// one line per event with an RFC 3339 time, and the running job's counts
+// every few seconds. --quiet keeps failures only; an invalid specs folder is
+// reported once per change, not at every poll.
 import type { JobRow } from "../db/queries/jobs.ts";
-import type { Progress } from "./context.ts";
+import type { Clock } from "../host.ts";
+import type { RunObserver, SpoutEvent } from "../observe.ts";
 import { shortReason } from "./reason.ts";
 
-export function makeProgress(write: (s: string) => void, tty: boolean, quiet: boolean): Progress {
-  let cur: { pipeline: string; job: string; total: number; todo: number; done: number; failed: number; t0: number; last: number } | null = null;
-  const line = () => {
-    if (!cur) return;
-    const secs = (performance.now() - cur.t0) / 1000;
-    const rate = secs > 0 ? (cur.done / secs).toFixed(0) : "0";
-    write(`\r\x1b[2K${cur.pipeline}: ${cur.done}/${cur.todo} datums processed, ${cur.total - cur.todo} skipped, ${cur.failed} failed (${rate}/s)`);
+export interface TerminalOptions {
+  write: (s: string) => void;
+  tty: boolean;
+  quiet: boolean;
+  /** The terminal's width (TTY only). */
+  columns?: () => number;
+  clock: Clock;
+  /** Off a terminal: how often a running job's counts are printed. */
+  everyMs?: number;
+}
+
+interface Running {
+  job: JobRow;
+  toProcess: number;
+  t0: number;
+  lastLine: number;
+}
+
+export function terminalObserver(o: TerminalOptions): RunObserver {
+  const every = o.everyMs ?? 5000;
+  let cur: Running | null = null;
+  let lastSpecError: string | null = null;
+  let drawn = false;
+  const stamp = () => o.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  /** An event line: above the live line on a terminal, timestamped elsewhere. */
+  const event = (text: string, failure = false) => {
+    if (o.quiet && !failure) return;
+    if (o.tty) {
+      clearLine();
+      o.write(`${text}\n`);
+      drawLive();
+    } else o.write(`${stamp()} ${text}\n`);
+  };
+  const clearLine = () => {
+    if (drawn) o.write("\r\x1b[2K");
+    drawn = false;
+  };
+  const drawLive = () => {
+    if (!o.tty || o.quiet || !cur) return;
+    const width = Math.max(20, (o.columns?.() ?? 80) - 1);
+    o.write(`\r\x1b[2K${fit(liveText(cur, performance.now()), width)}`);
+    drawn = true;
   };
   return {
-    start(pipeline, job, total, todo) {
-      cur = { pipeline, job, total, todo, done: 0, failed: 0, t0: performance.now(), last: 0 };
-      if (tty && !quiet) line();
+    jobStarted(job, toProcess) {
+      cur = { job, toProcess, t0: performance.now(), lastLine: performance.now() };
+      event(`${job.pipeline}: job ${short(job.id)} started: ${job.total} datum${job.total === 1 ? "" : "s"}, ${toProcess} to process, ${job.skipped} to skip`);
+      drawLive();
     },
-    datum(_p, state) {
+    datumFinished(job, d) {
+      if (cur && cur.job.id === job.id) cur.job = job;
+      if (d.state === "failed") event(`${job.pipeline}: datum ${short(d.id)} (${d.inputs.map((i) => i.path).join(", ")}) failed: ${d.reason ?? ""}`, true);
       if (!cur) return;
-      cur.done++;
-      if (state === "failed") cur.failed++;
       const now = performance.now();
-      if (tty && !quiet && now - cur.last > 100) {
-        cur.last = now;
-        line();
+      if (o.tty) {
+        if (now - cur.lastLine > 100) {
+          cur.lastLine = now;
+          drawLive();
+        }
+      } else if (!o.quiet && now - cur.lastLine >= every) {
+        cur.lastLine = now;
+        o.write(`${stamp()} ${liveText(cur, now)}\n`);
       }
     },
-    finish(job: JobRow) {
-      if (quiet) return;
-      if (tty) write("\r\x1b[2K");
-      write(`${summary(job)}\n`);
+    jobFinished(job) {
+      clearLine();
       cur = null;
+      const failure = job.state !== "success";
+      event(summary(job), failure);
+    },
+    spout(e) {
+      const line = spoutLine(e);
+      if (line) event(line.text, line.failure);
+    },
+    specs(e) {
+      if (e.ok) {
+        if (lastSpecError !== null) event(`specs: reloaded, ${e.pipelines} pipeline${e.pipelines === 1 ? "" : "s"}`);
+        lastSpecError = null;
+      } else if (e.message !== lastSpecError) {
+        lastSpecError = e.message;
+        event(`specs: invalid, nothing changed until they are fixed:\n${e.message}`, true);
+      }
     },
   };
+}
+
+function liveText(r: Running, now: number): string {
+  const j = r.job;
+  const done = j.processed + j.failed + j.recovered;
+  const secs = (now - r.t0) / 1000;
+  const rate = secs > 0 ? done / secs : 0;
+  const left = r.toProcess - done;
+  const eta = rate > 0 && left > 0 ? `, ETA ${clock(left / rate)}` : "";
+  return `${j.pipeline}: ${done}/${r.toProcess} processed, ${j.skipped} skipped, ${j.failed} failed (${rate.toFixed(rate < 10 ? 1 : 0)}/s, ${clock(secs)}${eta})`;
+}
+
+function spoutLine(e: SpoutEvent): { text: string; failure: boolean } | null {
+  switch (e.kind) {
+    case "committed":
+      return { text: `spout ${e.pipeline}: archive committed as ${short(e.commit)} (${e.files} file${e.files === 1 ? "" : "s"}, ${e.bytes} bytes)`, failure: false };
+    case "rejected":
+    case "discarded":
+      return { text: `spout ${e.pipeline}: ${e.kind} archive ${e.archive}: ${e.reason}`, failure: true };
+    case "exited":
+      return {
+        text: `spout ${e.pipeline} exited ${e.exitCode === null ? "on a signal" : `with status ${e.exitCode}`}${e.restartInMs !== null ? `; restarting in ${Math.round(e.restartInMs / 1000)} s` : ""}; see calf logs -p ${e.pipeline}`,
+        failure: e.exitCode !== 0,
+      };
+    case "started":
+      return null;
+  }
 }
 
 export function summary(j: JobRow): string {
   const ms = j.finished ? Date.parse(j.finished) - Date.parse(j.started) : 0;
   const d = `${j.processed} processed, ${j.skipped} skipped, ${j.failed} failed${j.recovered ? `, ${j.recovered} recovered` : ""}`;
-  return `${j.pipeline}: job ${j.id.slice(0, 12)} ${j.state} (${d}; ${ms} ms)${j.reason && j.state !== "success" ? `: ${shortReason(j.reason, j.id)}` : ""}`;
+  return `${j.pipeline}: job ${short(j.id)} ${j.state} (${d}; ${ms} ms)${j.reason && j.state !== "success" ? `: ${shortReason(j.reason, j.id)}` : ""}`;
 }
+
+/** A line cut to `width` characters (never wraps, so redrawing never scrolls). */
+export function fit(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** Seconds as 42s, 3m05s, 1h02m. */
+export function clock(secs: number): string {
+  const s = Math.round(secs);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+const short = (id: string) => id.slice(0, 12);
+

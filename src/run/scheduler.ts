@@ -1,20 +1,27 @@
-// `run --once`: sync the specs folder, recover from a dead runner, then run
+// The runner's loop (SPEC §4.5). One pass (`runOnce`): sync the specs folder,
+// fire due cron ticks, (with --once) run each spout until it exits, then run
 // every due job in DAG order; downstream of a failed job becomes unrunnable.
+// As a service (`runForever`): a pass whenever something changed (a data
+// command's wake-up, a spec file, a cron tick due) or a second went by, with
+// each spout supervised and restarted with backoff.
 import * as path from "node:path";
 import type { App } from "../app.ts";
-import { insertJob, killOrphans, lastJob, type JobRow } from "../db/queries/jobs.ts";
+import { insertJob, lastJob, markDeadJobs, type JobRow } from "../db/queries/jobs.ts";
 import { bumpReprocess, getPipeline, listPipelines, setForceDue, type PipelineRow } from "../db/queries/pipelines.ts";
 import { notFound } from "../errors.ts";
+import { inputRepos } from "../plan/input.ts";
 import { newId } from "../repo/repos.ts";
 import { topoOrder } from "../spec/graph.ts";
 import { suggest } from "../spec/suggest.ts";
-import { jobContext, type Progress } from "./context.ts";
-import { identityOf } from "./fingerprint.ts";
-import { heads, inputCommits, inputRepos, ready } from "./inputs.ts";
-import { runJob } from "./job.ts";
-import { chooseSandbox, type SandboxPlan } from "../transform/probe.ts";
-import { syncPipelines } from "./sync.ts";
 import { runSpout } from "../spout/spout.ts";
+import { chooseSandbox, type SandboxPlan } from "../transform/probe.ts";
+import type { Waker } from "../wake.ts";
+import { jobContext } from "./context.ts";
+import { identityOf } from "./fingerprint.ts";
+import { heads, inputCommits, ready } from "./inputs.ts";
+import { runJob } from "./job.ts";
+import type { RunObserver } from "../observe.ts";
+import { SpecErrors, syncPipelines } from "./sync.ts";
 import { fireDueTicks, registerCronInputs } from "./ticks.ts";
 
 export interface RunOptions {
@@ -23,7 +30,7 @@ export interface RunOptions {
   spouts?: boolean;
   reprocess: boolean;
   parallelism?: number;
-  progress: Progress;
+  observer: RunObserver;
   signal?: AbortSignal;
 }
 
@@ -32,11 +39,20 @@ export interface RunResult {
   failed: boolean;
 }
 
-export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
-  // Orphans of unsandboxed transforms become our children, to be killed with their datum (orphans.ts).
+/**
+ * What a runner does once when it starts: become the subreaper of what
+ * unsandboxed transforms leave behind (transform/orphans.ts), and mark the
+ * jobs a dead runner left running as killed (their finished datums are
+ * skipped by the job that redoes them).
+ */
+export async function startRunner(app: App): Promise<string[]> {
   app.rt.becomeSubreaper();
+  return markDeadJobs(app.db, app.now().toISOString());
+}
+
+export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
   const specs = await syncPipelines(app);
-  await killOrphans(app.db, app.now().toISOString());
+  opts.observer.specs?.({ ok: true, pipelines: specs.length });
   const all = specs.map((s) => s.name);
   for (const n of opts.names) {
     if (!all.includes(n)) {
@@ -47,7 +63,7 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
   const selected = new Set(opts.names.length ? opts.names : all);
   if (opts.reprocess) for (const n of selected) await bumpReprocess(app.db, n);
   await registerCronInputs(app, specs);
-  for (const s of specs) if (selected.has(s.name)) await fireDueTicks(app, s, app.now());
+  for (const s of specs) if (selected.has(s.name)) for (const c of await fireDueTicks(app, s, app.now())) opts.observer.committed?.(c);
   const keep = [path.dirname(app.settings.pipelinesDir), ...specs.map((s) => s.transform.workingDir)];
   let sandbox: SandboxPlan | null | undefined;
   const getSandbox = async () => (sandbox === undefined ? (sandbox = await sandboxFor(app, keep)) : sandbox);
@@ -62,12 +78,10 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
     }
     // Concurrently: one long-running spout must not hold back the others.
     const sb = spouts.length ? await getSandbox() : null;
-    const results = await Promise.all(spouts.map((p) => runSpout(app, p, { sandbox: sb, signal: opts.signal })));
+    const results = await Promise.all(spouts.map((p) => runSpout(app, p, { sandbox: sb, signal: opts.signal, observer: opts.observer })));
     results.forEach((r, i) => {
-      if (r.exitCode !== 0) {
-        spoutFailed = true;
-        app.out.info(`calf: spout ${spouts[i]!.name} exited ${r.exitCode === null ? "on a signal" : `with status ${r.exitCode}`}; see calf logs -p ${spouts[i]!.name}`);
-      }
+      if (r.exitCode !== 0) spoutFailed = true;
+      opts.observer.spout?.({ kind: "exited", pipeline: spouts[i]!.name, exitCode: r.exitCode, restartInMs: null });
     });
   }
   for (const name of topoOrder(specs)) {
@@ -98,33 +112,46 @@ async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos:
       total: 0, processed: 0, skipped: 0, failed: 0, recovered: 0, stats: {},
     };
     await app.db.write((tx) => insertJob(tx, job));
-    opts.progress.finish(job);
+    opts.observer.jobFinished?.(job);
     return job;
   }
-  const ctx = jobContext(app, p, hs, identity, { reprocess: opts.reprocess, parallelism: opts.parallelism, sandbox: await sandbox(), progress: opts.progress, signal: opts.signal });
-  return runJob(ctx);
+  const ctx = jobContext(app, p, hs, identity, { reprocess: opts.reprocess, parallelism: opts.parallelism, sandbox: await sandbox(), observer: opts.observer, signal: opts.signal });
+  const job = await runJob(ctx);
+  if (job.outputCommit) {
+    const c = await app.repos.getCommit(job.outputCommit);
+    if (c) opts.observer.committed?.(c);
+  }
+  return job;
 }
 
+/** How long a service waits for a wake-up before it looks anyway (cron ticks, a missed notification). */
+export const POLL_MS = 1000;
+
 /**
- * `run` without --once: the daemon loop minus the HTTP API. Re-syncs the specs
- * folder, fires cron ticks and runs due jobs every `pollMs` until `signal`
- * aborts; a spec error is reported and retried (the folder may be mid-edit).
+ * `serve` and `run` without --once: a pass whenever the waker says something
+ * changed, or every `pollMs`, until `signal` aborts. An invalid specs folder
+ * is told to the observer (once per change) and retried: it may be mid-edit.
  * Each spout runs under a supervisor that restarts it with backoff.
  */
-export async function runForever(app: App, opts: RunOptions & { signal: AbortSignal; pollMs?: number; onError: (err: unknown) => void }): Promise<void> {
+export async function runForever(
+  app: App,
+  opts: RunOptions & { signal: AbortSignal; waker: Waker; pollMs?: number; onError: (err: unknown) => void; onPass?: () => Promise<void> },
+): Promise<void> {
   let reprocess = opts.reprocess;
   const spouts = new Map<string, { stop: AbortController; done: Promise<void> }>();
   while (!opts.signal.aborted) {
     try {
+      await opts.onPass?.();
       await runOnce(app, { ...opts, reprocess, spouts: false });
       reprocess = false;
       await superviseSpouts(app, opts, spouts);
     } catch (err) {
-      opts.onError(err);
+      if (err instanceof SpecErrors) opts.observer.specs?.({ ok: false, message: err.message });
+      else opts.onError(err);
     }
-    await app.clock.sleep(opts.pollMs ?? 1000, opts.signal);
+    await opts.waker.wait(opts.pollMs ?? POLL_MS, opts.signal);
   }
-  for (const s of spouts.values()) s.stop.abort();
+  for (const s of spouts.values()) s.stop.abort(opts.signal.reason);
   await Promise.all([...spouts.values()].map((s) => s.done));
 }
 
@@ -144,24 +171,27 @@ async function superviseSpouts(app: App, opts: RunOptions & { signal: AbortSigna
   for (const name of wanted) {
     if (running.has(name)) continue;
     const stop = new AbortController();
-    opts.signal.addEventListener("abort", () => stop.abort(), { once: true });
+    opts.signal.addEventListener("abort", () => stop.abort(opts.signal.reason), { once: true });
     const done = (async () => {
       let failures = 0;
       while (!stop.signal.aborted) {
         const p = await getPipeline(app.db, name);
         if (!p?.active || p.paused || !p.spec.spout) return;
         const started = app.clock.now().getTime();
+        let exitCode: number | null = null;
         try {
           const sandbox = await sandboxFor(app, [...keep, p.spec.transform.workingDir]);
-          const r = await runSpout(app, p, { sandbox, signal: stop.signal });
+          opts.observer.spout?.({ kind: "started", pipeline: name });
+          exitCode = (await runSpout(app, p, { sandbox, signal: stop.signal, observer: opts.observer })).exitCode;
           if (stop.signal.aborted) return;
-          app.out.info(`calf: spout ${name} exited ${r.exitCode === null ? "on a signal" : `with status ${r.exitCode}`}; restarting`);
         } catch (err) {
           opts.onError(err);
         }
         // Backoff: 1 s doubling to 60 s, reset after a run of a minute or more.
         failures = app.clock.now().getTime() - started >= 60_000 ? 0 : failures + 1;
-        await app.clock.sleep(Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1)), stop.signal);
+        const backoff = Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
+        opts.observer.spout?.({ kind: "exited", pipeline: name, exitCode, restartInMs: backoff });
+        await app.clock.sleep(backoff, stop.signal);
       }
     })();
     running.set(name, { stop, done });

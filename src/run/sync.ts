@@ -9,7 +9,7 @@ import { CalfError } from "../errors.ts";
 import { formatIssue } from "../spec/format.ts";
 import { loadFolder } from "../spec/load.ts";
 import type { PipelineSpec, SpecIssue } from "../spec/types.ts";
-import { leaves } from "./inputs.ts";
+import { leaves } from "../plan/input.ts";
 import { versionHash } from "./version.ts";
 
 /** Several located spec problems, printed one per line. */

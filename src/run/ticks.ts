@@ -3,6 +3,7 @@
 // newest `catch_up` of them (only the newest with `overwrite`), and a log line
 // names what was skipped; a tick whose file exists is a no-op.
 import type { App } from "../app.ts";
+import type { CommitInfo } from "../db/queries/commits.ts";
 import { cronStart, registerCron } from "../db/queries/cron.ts";
 import { lookup, type Change } from "../repo/tree.ts";
 import type { CronInput, PipelineSpec } from "../spec/types.ts";
@@ -47,9 +48,9 @@ async function lastTick(app: App, repo: string): Promise<Date | null> {
   return newest;
 }
 
-/** Commits every tick that is due by `now` for the pipeline's cron inputs; returns how many. */
-export async function fireDueTicks(app: App, spec: PipelineSpec, now: Date): Promise<number> {
-  let n = 0;
+/** Commits every tick that is due by `now` for the pipeline's cron inputs; returns the commits made. */
+export async function fireDueTicks(app: App, spec: PipelineSpec, now: Date): Promise<CommitInfo[]> {
+  const made: CommitInfo[] = [];
   for (const c of cronInputs(spec.input)) {
     const schedule = parseSchedule(c.spec);
     const start = await startOf(app, spec.name, c);
@@ -68,9 +69,12 @@ export async function fireDueTicks(app: App, spec: PipelineSpec, now: Date): Pro
         );
       }
     }
-    for (const t of due) if (await commitTick(app, c, t)) n++;
+    for (const t of due) {
+      const commit = await commitTick(app, c, t);
+      if (commit) made.push(commit);
+    }
   }
-  return n;
+  return made;
 }
 
 /** One tick now on each cron input of `spec` (`calf run cron`). */
@@ -80,13 +84,13 @@ export async function fireNow(app: App, spec: PipelineSpec): Promise<number> {
   return n;
 }
 
-/** Commits the tick file; with overwrite, deletes the older tick files in the same commit. */
-export async function commitTick(app: App, c: CronInput, t: Date): Promise<boolean> {
+/** Commits the tick file (with overwrite, deleting the older tick files in the same commit); null when it exists. */
+export async function commitTick(app: App, c: CronInput, t: Date): Promise<CommitInfo | null> {
   const name = `/${tickName(t)}`;
   const head = await app.repos.branchHead(c.repo, "master");
-  if (head && (await lookup(app.repos.trees, head.tree, head.sizeBytes, name))) return false;
+  if (head && (await lookup(app.repos.trees, head.tree, head.sizeBytes, name))) return null;
   const file = await app.store.putBytes(new TextEncoder().encode(`${tickName(t)}\n`));
-  await app.repos.modify(c.repo, "master", "cron", async (base) => {
+  const commit = await app.repos.modify(c.repo, "master", "cron", async (base) => {
     const changes: Change[] = [{ path: name, file }];
     if (c.overwrite && head) {
       for (const e of await app.repos.listDir({ ...head, tree: base.root, sizeBytes: base.size }, "/", false)) {
@@ -95,5 +99,5 @@ export async function commitTick(app: App, c: CronInput, t: Date): Promise<boole
     }
     return changes;
   });
-  return true;
+  return commit.unchanged ? null : commit;
 }

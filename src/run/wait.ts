@@ -7,7 +7,8 @@ import { getJob, lastJob, type JobRow } from "../db/queries/jobs.ts";
 import { listPipelines } from "../db/queries/pipelines.ts";
 import { failed } from "../errors.ts";
 import type { CommitInfo } from "../repo/repos.ts";
-import { heads, inputRepos, ready } from "./inputs.ts";
+import { inputRepos } from "../plan/input.ts";
+import { heads, ready } from "./inputs.ts";
 import { identityOf } from "./fingerprint.ts";
 
 const POLL_MS = 200;

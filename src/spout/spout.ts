@@ -6,7 +6,8 @@ import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { App } from "../app.ts";
 import type { PipelineRow } from "../db/queries/pipelines.ts";
-import { newId, type CommitInfo } from "../repo/repos.ts";
+import { newId } from "../repo/repos.ts";
+import type { RunObserver } from "../observe.ts";
 import { transformEnv } from "../transform/env.ts";
 import { openSlot } from "../transform/launch.ts";
 import { logDir as logDirOf, SPOUT_JOB } from "../transform/logfiles.ts";
@@ -27,8 +28,8 @@ export interface SpoutOptions {
   signal?: AbortSignal;
   /** The runner's environment (default: the host's), minus calf's secrets. */
   env?: Record<string, string | undefined>;
-  /** Called after each commit, e.g. to wake the scheduler for downstream pipelines. */
-  onCommit?: (c: CommitInfo) => void;
+  /** Told of each commit and of each refused or cut-short archive. */
+  observer?: RunObserver;
 }
 
 export interface SpoutResult {
@@ -53,10 +54,7 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
   // The spout's own lines and calf's notes about its archives, in one log.
   const log = new RotatingLog(path.join(logDir, `spout.${app.now().toISOString().replace(/[:.]/g, "-")}`), app.now);
   const result: SpoutResult = { exitCode: null, commits: 0, rejected: 0, truncated: 0 };
-  const note = (line: string) => {
-    log.line("calf", line);
-    app.out.info(`calf: spout ${p.name}: ${line}`);
-  };
+  const note = (line: string) => log.line("calf", line);
   const slot = openSlot(app.rt, opts.sandbox, scratch, { out: "fifo" });
   const reader = new FifoReader(slot.outDir, app.rt);
   try {
@@ -72,20 +70,20 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
       onStraggler: () => note("stopped reading /pfs/out: a process outside the spout's process group still holds it open"),
     });
     const commits = oneBehind(async (a: ArchiveOutcome) => {
-      if (a.kind !== "complete") {
-        if (a.kind === "rejected") result.rejected++;
+      const refuse = (kind: "rejected" | "discarded", reason: string) => {
+        if (kind === "rejected") result.rejected++;
         else result.truncated++;
-        note(`${a.kind === "rejected" ? "rejected" : "discarded"} archive ${a.archive}: ${a.reason}`);
-        return;
-      }
+        note(`${kind} archive ${a.archive}: ${reason}`);
+        opts.observer?.spout?.({ kind, pipeline: p.name, archive: a.archive, reason });
+      };
+      if (a.kind !== "complete") return refuse(a.kind === "rejected" ? "rejected" : "discarded", a.reason);
       const r = await commitArchive(app, target, a.files, marker);
-      if (r.kind === "refused") {
-        result.rejected++;
-        note(`rejected archive ${a.archive}: ${r.reason}`);
-      } else if (r.kind === "commit") {
+      if (r.kind === "refused") refuse("rejected", r.reason);
+      else if (r.kind === "commit") {
         result.commits++;
         if (r.marker) marker = r.marker;
-        opts.onCommit?.(r.commit);
+        opts.observer?.committed?.(r.commit);
+        opts.observer?.spout?.({ kind: "committed", pipeline: p.name, commit: r.commit.id, files: a.files.length, bytes: a.files.reduce((n, f) => n + f.size, 0) });
       } else if (r.kind === "marker") {
         marker = r.marker;
       }

@@ -4,23 +4,24 @@
 // child once its parent dies; here it is told apart from calf's own children,
 // matched to the datum or spout it came from by its environment, killed with
 // its process group, and reaped. A process that also cleared its environment
-// cannot be matched: it is killed at the end of the next datum or spout.
+// cannot be told from a child calf's host process started for itself (a test
+// runner's browser): it is killed only when the runner stops.
 import * as fs from "node:fs";
 import type { Runtime } from "../../runtime/types.ts";
 
 /** Whether an adopted process belongs to what just ended, from its environment (null: unreadable or empty). */
 export type Owner = (env: Map<string, string> | null) => boolean;
 
-/** The datum `datum` of job `job`; and every process that says nothing of where it came from. */
+/** The datum `datum` of job `job`. */
 export const datumOwner = (job: string, datum: string): Owner => (env) =>
-  !env?.has("PPS_PIPELINE_NAME") || (env.get("PACH_JOB_ID") === job && env.get("PACH_DATUM_ID") === datum);
+  env?.get("PACH_JOB_ID") === job && env.get("PACH_DATUM_ID") === datum;
 
-/** The spout `pipeline` (its processes have no datum); and every process that says nothing of where it came from. */
+/** The spout `pipeline` (its processes have no datum). */
 export const spoutOwner = (pipeline: string): Owner => (env) =>
-  !env?.has("PPS_PIPELINE_NAME") || (env.get("PPS_PIPELINE_NAME") === pipeline && !env.get("PACH_DATUM_ID"));
+  env?.get("PPS_PIPELINE_NAME") === pipeline && !env.get("PACH_DATUM_ID");
 
 /** Any datum of job `job`: when the job ends (a process adopted after its datum's own look). */
-export const jobOwner = (job: string): Owner => (env) => !env?.has("PPS_PIPELINE_NAME") || env.get("PACH_JOB_ID") === job;
+export const jobOwner = (job: string): Owner => (env) => env?.get("PACH_JOB_ID") === job;
 
 /** Everything: when the runner stops. */
 export const everyone: Owner = () => true;

@@ -194,7 +194,7 @@ describe("list filters and ids", () => {
     const { run } = setup({ flaky: FLAKY });
     for (let i = 0; i < 5; i++) run(["put", "file", `images@master:/d/bad${i}`, "-f", "-"], { input: `${i}\n` });
     const r = run(["run", "--once"], { code: 1 });
-    const line = r.stderr.split("\n").find((l) => l.startsWith("flaky: job "))!;
+    const line = r.stderr.split("\n").find((l) => / flaky: job \S+ failure/.test(l))!;
     expect(line.match(/datum [0-9a-f]+ \(/g)!.length).toBe(3);
     expect(line).toMatch(/; and 2 more failed datums \(calf list datum [0-9a-f]{12} --state failed\)$/);
     // The job's own reason still names all five (SPEC §4.4).

@@ -3,7 +3,7 @@ import { printable, printTable, type Out } from "../../src/cli/output.ts";
 
 const sink = (): Out & { text: () => string } => {
   const parts: string[] = [];
-  return { json: false, quiet: false, write: (t) => void parts.push(t), info: () => {}, warn: () => {}, text: () => parts.join("") };
+  return { json: false, quiet: false, write: (t) => void parts.push(t), info: () => {}, warn: () => {}, stderr: { write: () => {}, tty: false, columns: () => 80 }, text: () => parts.join("") };
 };
 
 describe("printable()", () => {

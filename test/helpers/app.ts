@@ -7,7 +7,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import { openApp, resolveSettings, type App } from "../../src/app.ts";
 import type { Out } from "../../src/cli/output.ts";
 import type { JobRow } from "../../src/db/queries/jobs.ts";
-import type { Progress } from "../../src/run/context.ts";
+import type { RunObserver } from "../../src/observe.ts";
 import { removeDir, tempDir } from "./tmp.ts";
 import type { ObjectStore } from "../../src/store/types.ts";
 import { timerSleep, type Host } from "../../src/host.ts";
@@ -22,13 +22,18 @@ export function quietOut(): Out & { written: string[]; infos: string[]; warnings
   const written: string[] = [];
   const infos: string[] = [];
   const warnings: string[] = [];
-  return { json: false, quiet: true, written, infos, warnings, write: (t) => void written.push(t), info: (t) => void infos.push(t), warn: (t) => void warnings.push(t) };
+  return {
+    json: false, quiet: true, written, infos, warnings, write: (t) => void written.push(t), info: (t) => void infos.push(t), warn: (t) => void warnings.push(t),
+    stderr: { write: (t) => void infos.push(t), tty: false, columns: () => 80 },
+  };
 }
 
-export interface RecordingProgress extends Progress {
+/** A RunObserver that keeps what it was told. */
+export interface RecordingProgress extends RunObserver {
   starts: { pipeline: string; job: string; total: number; toProcess: number }[];
   datums: { pipeline: string; state: string }[];
   finished: JobRow[];
+  commits: string[];
 }
 
 export function recordingProgress(): RecordingProgress {
@@ -36,9 +41,11 @@ export function recordingProgress(): RecordingProgress {
     starts: [],
     datums: [],
     finished: [],
-    start: (pipeline, job, total, toProcess) => void p.starts.push({ pipeline, job, total, toProcess }),
-    datum: (pipeline, state) => void p.datums.push({ pipeline, state }),
-    finish: (job) => void p.finished.push(job),
+    commits: [],
+    jobStarted: (job, toProcess) => void p.starts.push({ pipeline: job.pipeline, job: job.id, total: job.total, toProcess }),
+    datumFinished: (job, d) => void p.datums.push({ pipeline: job.pipeline, state: d.state }),
+    jobFinished: (job) => void p.finished.push(job),
+    committed: (c) => void p.commits.push(`${c.repo}@${c.id}`),
   };
   return p;
 }

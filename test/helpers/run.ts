@@ -2,7 +2,7 @@
 // with CALF_SANDBOX pinned for the test file, and read outputs back.
 import { afterAll, afterEach, beforeAll } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { runOnce, type RunResult } from "../../src/run/scheduler.ts";
+import { runOnce, startRunner, type RunResult } from "../../src/run/scheduler.ts";
 import { openTestApp, recordingProgress, type RecordingProgress, type TestApp } from "./app.ts";
 import { fileMap } from "./repo.ts";
 
@@ -62,7 +62,8 @@ export function usePipelineApps() {
 /** `calf run --once [names] [--reprocess]`, recording progress. */
 export async function runAll(t: TestApp, opts: { names?: string[]; reprocess?: boolean } = {}): Promise<RunResult & { progress: RecordingProgress }> {
   const progress = recordingProgress();
-  const r = await runOnce(t.app, { names: opts.names ?? [], reprocess: opts.reprocess ?? false, progress });
+  await startRunner(t.app);
+  const r = await runOnce(t.app, { names: opts.names ?? [], reprocess: opts.reprocess ?? false, observer: progress });
   return { ...r, progress };
 }
 

@@ -16,7 +16,7 @@ async function ticked(cron: string, now: Date) {
   t.spec("tick", `pipeline: {name: tick}\ntransform: {cmd: [sh, -c, "true"]}\ninput: {cron: ${cron}}\n`);
   const specs = await syncPipelines(t.app);
   await registerCronInputs(t.app, specs);
-  const n = await fireDueTicks(t.app, specs[0]!, now);
+  const n = (await fireDueTicks(t.app, specs[0]!, now)).length;
   const head = await t.app.repos.branchHead("tick_t", "master");
   const files = head ? (await t.app.repos.listDir(head, "/", false)).map((e) => e.path) : [];
   return { n, files, infos: out.infos };

@@ -45,13 +45,21 @@ const toJob = (r: any): JobRow => ({
   recovered: Number(r.recovered), stats: JSON.parse(r.stats ?? "{}"),
 });
 
-export async function insertJob(tx: Tx, j: Omit<JobRow, "total" | "processed" | "skipped" | "failed" | "recovered" | "stats" | "finished" | "outputCommit" | "reason"> & { reason?: string | null; finished?: string | null }): Promise<void> {
+export async function insertJob(
+  tx: Tx,
+  j: Omit<JobRow, "total" | "processed" | "skipped" | "failed" | "recovered" | "stats" | "finished" | "outputCommit" | "reason"> & Partial<Pick<JobRow, "reason" | "finished" | "total" | "skipped">>,
+): Promise<void> {
   const seq = Number((await tx.get<{ s: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM jobs"))!.s);
   await tx.run(
-    `INSERT INTO jobs (id, seq, pipeline, state, reason, started, finished, input_commits, fingerprint, salt, version)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [j.id, seq, j.pipeline, j.state, j.reason ?? null, j.started, j.finished ?? null, JSON.stringify(j.inputCommits), j.fingerprint, j.salt, j.version],
+    `INSERT INTO jobs (id, seq, pipeline, state, reason, started, finished, input_commits, fingerprint, salt, version, total, skipped)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [j.id, seq, j.pipeline, j.state, j.reason ?? null, j.started, j.finished ?? null, JSON.stringify(j.inputCommits), j.fingerprint, j.salt, j.version, j.total ?? 0, j.skipped ?? 0],
   );
+}
+
+/** A running job's datum counts so far (other processes read them: list job, the API). */
+export async function updateJobCounts(tx: Tx, id: string, c: Pick<JobRow, "total" | "processed" | "skipped" | "failed" | "recovered">): Promise<void> {
+  await tx.run("UPDATE jobs SET total = ?, processed = ?, skipped = ?, failed = ?, recovered = ? WHERE id = ? AND state = 'running'", [c.total, c.processed, c.skipped, c.failed, c.recovered, id]);
 }
 
 export async function finishJob(tx: Tx, id: string, f: Pick<JobRow, "state" | "reason" | "outputCommit" | "total" | "processed" | "skipped" | "failed" | "recovered" | "stats"> & { finished: string }): Promise<void> {
@@ -89,7 +97,8 @@ export async function lastJob(db: Db | Tx, pipeline: string, states: JobState[],
 }
 
 /** Marks jobs left running by a dead calf as killed (call with the write lock held). */
-export async function killOrphans(db: Db, now: string): Promise<string[]> {
+/** Marks the jobs a dead runner left running as killed (a runner's start); returns their ids. */
+export async function markDeadJobs(db: Db, now: string): Promise<string[]> {
   if (!(await db.get("SELECT 1 FROM jobs WHERE state IN ('running', 'created') LIMIT 1"))) return [];
   return db.write(async (tx) => {
     const rows = await tx.all<{ id: string }>("SELECT id FROM jobs WHERE state IN ('running', 'created')");

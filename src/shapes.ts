@@ -1,10 +1,10 @@
 // The JSON shapes of SPEC §2.3, built from internal records. One place, so
 // the CLI and the HTTP API print the same thing.
-import type { CommitInfo, RepoInfo } from "../repo/repos.ts";
-import type { WalkEntry } from "../repo/tree.ts";
-import type { DatumRow, JobRow } from "../db/queries/jobs.ts";
-import type { PipelineRow } from "../db/queries/pipelines.ts";
-import { inputRepos } from "../run/inputs.ts";
+import type { CommitInfo, RepoInfo } from "./repo/repos.ts";
+import type { WalkEntry } from "./repo/tree.ts";
+import type { DatumRow, JobRow } from "./db/queries/jobs.ts";
+import type { PipelineRow } from "./db/queries/pipelines.ts";
+import { inputRepos } from "./plan/input.ts";
 
 export const repoJson = (r: RepoInfo) => ({
   name: r.name,

@@ -1,0 +1,54 @@
+// What every runner command (run, run --once, serve) starts with: the stop
+// signals (SIGTERM/SIGINT abort with a Stopped reason that jobs record), the
+// terminal observer, the dead-job sweep; and the service loop woken by data
+// commands and spec changes.
+import type { App } from "../app.ts";
+import { everyone, killOrphans } from "../transform/orphans.ts";
+import { fanOut, type RunObserver } from "../observe.ts";
+import { terminalObserver } from "../run/progress.ts";
+import { runForever, startRunner } from "../run/scheduler.ts";
+import { Waker } from "../wake.ts";
+
+/** The abort reason of a stop by signal: jobs record its message. */
+export class Stopped extends Error {
+  constructor(readonly signal: "SIGTERM" | "SIGINT") {
+    super(`stopped by ${signal}`);
+    this.name = "Stopped";
+  }
+}
+
+export interface RunnerSession {
+  /** Aborts (with a Stopped reason) on SIGTERM/SIGINT. */
+  signal: AbortSignal;
+  observer: RunObserver;
+  close(): Promise<void>;
+}
+
+/** Signals, the terminal observer (plus `extra`), and the dead-job sweep: what every runner command starts with. */
+export async function openRunner(app: App, extra: RunObserver[] = []): Promise<RunnerSession> {
+  const stop = new AbortController();
+  const off = (["SIGTERM", "SIGINT"] as const).map((sig) => app.rt.onSignal(sig, () => stop.abort(new Stopped(sig))));
+  const err = app.out.stderr;
+  const observer = fanOut(terminalObserver({ write: err.write, tty: err.tty, quiet: app.out.quiet, columns: err.columns, clock: app.clock }), ...extra);
+  const dead = await startRunner(app);
+  if (dead.length) app.out.info(`calf: marked ${dead.length} job${dead.length === 1 ? "" : "s"} a dead runner left running as killed; their finished datums will be skipped`);
+  return {
+    signal: stop.signal,
+    observer,
+    async close() {
+      off.forEach((f) => f());
+      await killOrphans(app.rt, everyone); // nothing a transform started outlives the runner
+    },
+  };
+}
+
+/** The service loop shared by `run` and `serve`: a pass at each wake-up until stopped. */
+export async function serviceLoop(app: App, s: RunnerSession, opts: { names: string[]; reprocess: boolean; parallelism?: number; waker?: Waker; onPass?: () => Promise<void> }): Promise<void> {
+  const waker = opts.waker ?? new Waker(app.clock, { dataDir: app.settings.dataDir, folders: [app.settings.pipelinesDir] });
+  try {
+    await runForever(app, { ...opts, observer: s.observer, signal: s.signal, waker, onError: (err) => app.out.warn(`calf: ${(err as Error).message}`) });
+  } finally {
+    waker.close();
+  }
+}
+
