@@ -9,5 +9,6 @@ import { initCommands } from "./init.ts";
 import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
 import { pipelineCommands } from "./pipelines.ts";
+import { viewCommands } from "./views.ts";
 
-export const commands: Command[] = [...dataCommands, ...branchCommands, ...pipelineCommands, ...jobCommands, ...initCommands, ...debugCommands, ...metaCommands];
+export const commands: Command[] = [...dataCommands, ...branchCommands, ...pipelineCommands, ...jobCommands, ...viewCommands, ...initCommands, ...debugCommands, ...metaCommands];

@@ -37,14 +37,15 @@ export async function registerCronInputs(app: App, specs: PipelineSpec[]): Promi
   });
 }
 
-async function startOf(app: App, pipeline: string, c: CronInput): Promise<Date> {
+/** When a cron input started ticking: its `start`, or when it was first synced (now, before that). */
+export async function startOf(app: App, pipeline: string, c: CronInput): Promise<Date> {
   if (c.start) return new Date(c.start);
   const row = await app.db.get<{ start: string }>("SELECT start FROM cron_inputs WHERE pipeline = ? AND name = ?", [pipeline, c.name]);
   return row ? new Date(row.start) : app.now();
 }
 
 /** Newest tick already committed to the cron repo, or null. */
-async function lastTick(app: App, repo: string): Promise<Date | null> {
+export async function lastTick(app: App, repo: string): Promise<Date | null> {
   const head = await app.repos.branchHead(repo, "master");
   if (!head) return null;
   let newest: Date | null = null;

@@ -54,6 +54,8 @@ const SAMPLES: Record<string, Sample> = {
   "inspect datum": { args: ["{J}", "{D}"] },
   "restart datum": { args: ["{J}", "{D}"], noStdout: "changes the pipeline; notices go to stderr" },
   logs: { args: ["-p", "up"] },
+  dag: { args: [] },
+  report: { args: [] },
   init: { args: [], noStdout: "notices go to stderr", creates: ["pipelines", ".calf"] },
   "debug dump": { args: ["-"] },
   help: { args: [] },
