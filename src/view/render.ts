@@ -256,7 +256,7 @@ export function renderKit(model: ModelKit, layout: LayoutKit) {
   function commitTable(repo: string, commits: CommitJson[], selected: string | null, now: number): string {
     if (!commits.length) return `<p class="empty">${esc(repo)} has no commits.</p>`;
     return `<ul class="list commits">${commits
-      .map((c) => `<li${c.id === selected ? ` class="sel"` : ""}><button type="button" data-commit="${esc(c.id)}"><code>${esc(short(c.id))}</code></button><span class="muted">${esc(c.origin)}${c.job ? ` (job ${esc(short(c.job))})` : ""} · ${esc(fmtBytes(c.size_bytes))} · ${time(c.finished ?? c.started, now)}</span></li>`)
+      .map((c) => `<li${c.id === selected ? ` class="sel"` : ""}><button type="button" data-commit="${esc(c.id)}"><code>${esc(short(c.id))}</code></button><span class="muted">${c.origin === "job" && c.job ? `job ${esc(short(c.job))}` : esc(c.origin)} · ${esc(fmtBytes(c.size_bytes))} · ${time(c.finished ?? c.started, now)}</span></li>`)
       .join("")}</ul>`;
   }
 
