@@ -65,15 +65,17 @@ export function modelKit() {
   /** Progress samples older than this do not count towards the rate. */
   const RATE_WINDOW_MS = 60_000;
 
-  /** The colour of a pipeline: its own state first, then what its newest job says. */
+  /**
+   * The colour of a pipeline: paused and inactive first; then its newest job
+   * (fresher than the pipeline's own state when events came since it was read).
+   */
   function viewState(p: PipelineJson, latest: JobJson | undefined): ViewState {
     if (p.state === "inactive") return "inactive";
     if (p.state === "paused") return "paused";
     if (latest && RUNNING_JOB.includes(latest.state)) return "running";
     if (latest && FAILED_JOB.includes(latest.state)) return "failing";
-    if (p.state === "failing") return "failing";
     if (latest && latest.state === "success") return "success";
-    return "idle";
+    return p.state === "failing" ? "failing" : "idle";
   }
 
   /**

@@ -36,9 +36,11 @@ export function renderKit(model: ModelKit, layout: LayoutKit) {
     if (!iso) return "-";
     const d = now - Date.parse(iso);
     if (!Number.isFinite(d)) return "-";
-    if (d < 0) return `in ${fmtDuration(-d)}`;
+    // The coarse unit only: "5 min", not "5 min 12 s".
+    const coarse = (ms: number) => fmtDuration(ms).replace(/ \d+ (s|min|h)$/, "");
+    if (d < 0) return `in ${coarse(-d)}`;
     if (d < 2000) return "just now";
-    return `${fmtDuration(d).replace(/ \d+ (s|min|h)$/, "")} ago`;
+    return `${coarse(d)} ago`;
   }
 
   function fmtBytes(n: number): string {
