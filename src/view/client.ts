@@ -232,7 +232,7 @@ export function clientApp(k: { model: ModelKit; render: RenderKit }): void {
     schedule();
   }
 
-  // Durations, ETAs and "ago" move with the clock.
+  // Durations, ETAs and "ago" move with the clock: redraw every second while a job runs, else about every ten.
   setInterval(() => {
     const running = [...state.jobs.values()].some((js) => js[0] && (js[0].state === "running" || js[0].state === "created"));
     if (running || Date.now() % 10_000 < 1000) schedule();

@@ -12,7 +12,8 @@ import type { Failure, JobJson, PipelineJson, RepoJson } from "./types.ts";
  * The page's script: each kit's source, instantiated in the browser as on the
  * server. Function.prototype.toString gives the (transpiled, maybe minified)
  * source under Bun, Deno and the compiled binary alike; each kit closes over
- * nothing, which test/view/page.test.ts checks by running it from this text.
+ * nothing, which the view tests check by running every table over kits rebuilt
+ * from their source text (test/view/_kits.ts), and the browser test runs the page.
  */
 export function pageScript(): string {
   return (

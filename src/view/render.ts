@@ -96,13 +96,14 @@ export function renderKit(model: ModelKit, layout: LayoutKit) {
     const W = Math.ceil(placed.width + 2 * pad);
     const H = Math.ceil(placed.height + 2 * pad);
     const lr = direction === "LR";
+    // Each hop a cubic curve leaving and entering along the main axis; the arrowhead's tip sits on the target's edge.
     const path = (pts: [number, number][]) => {
       let d = `M${pts[0]![0] + pad},${pts[0]![1] + pad}`;
       for (let i = 1; i < pts.length; i++) {
         const [x0, y0] = pts[i - 1]!;
         const [x1, y1] = pts[i]!;
         const [ax, ay, bx, by] = lr ? [(x0 + x1) / 2, y0, (x0 + x1) / 2, y1] : [x0, (y0 + y1) / 2, x1, (y0 + y1) / 2];
-        d += ` C${ax + pad},${ay + pad} ${bx + pad},${by + pad} ${x1 + pad - (i === pts.length - 1 ? (lr ? 2 : 0) : 0)},${y1 + pad - (i === pts.length - 1 && !lr ? 2 : 0)}`;
+        d += ` C${ax + pad},${ay + pad} ${bx + pad},${by + pad} ${x1 + pad},${y1 + pad}`;
       }
       return d;
     };
@@ -124,7 +125,7 @@ export function renderKit(model: ModelKit, layout: LayoutKit) {
       .join("");
     return (
       `<svg class="dag" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="pipeline DAG">` +
-      `<defs><marker id="calf-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L8,4L0,8z" class="arrowhead"/></marker></defs>` +
+      `<defs><marker id="calf-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L8,4L0,8z" class="arrowhead"/></marker></defs>` +
       `<g class="edges">${edges}</g><g class="nodes">${nodes}</g></svg>`
     );
   }
