@@ -182,3 +182,9 @@ export function int(flags: Parsed["flags"], name: string): number | undefined {
   if (!/^\d+$/.test(v)) throw usageError(`--${name} takes a whole number, got "${v}"`);
   return Number(v);
 }
+
+/** Every value given to a repeatable flag, in order ([] when none). */
+export function list(flags: Parsed["flags"], name: string): string[] {
+  const v = flags[name];
+  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+}

@@ -13,5 +13,9 @@ import { initCommands } from "./init.ts";
 import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
 import { pipelineCommands } from "./pipelines.ts";
+import { viewCommands } from "./views.ts";
 
-export const commands: Command[] = [...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands, ...initCommands, ...debugCommands, ...metaCommands];
+export const commands: Command[] = [
+  ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands,
+  ...viewCommands, ...initCommands, ...debugCommands, ...metaCommands,
+];

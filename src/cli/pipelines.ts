@@ -11,7 +11,7 @@ import { syncPipelines } from "../run/sync.ts";
 import type { Command } from "./command.ts";
 import { pipelineJson } from "../shapes.ts";
 import { printFields, printJson, printTable, short } from "./output.ts";
-import { specJson } from "./specjson.ts";
+import { specJson } from "../spec/json.ts";
 
 export async function requirePipeline(app: App, name: string): Promise<PipelineRow> {
   const p = await getPipeline(app.db, name);

@@ -7,6 +7,7 @@ import { runOnce } from "../run/scheduler.ts";
 import { bool, int } from "./args.ts";
 import type { Command } from "./command.ts";
 import { openRunner, serviceLoop, Stopped } from "./runner.ts";
+import { serveCommand } from "./serve.ts";
 
 export const runCommands: Command[] = [
   {
@@ -46,4 +47,5 @@ export const runCommands: Command[] = [
       }
     },
   },
+  serveCommand,
 ];

@@ -130,9 +130,9 @@ export class Repos {
     return commitsByPrefix(this.#db, repo, prefix, limit);
   }
 
-  async listCommits(repo: string, branch: string, limit?: number): Promise<CommitInfo[]> {
+  async listCommits(repo: string, branch: string, limit?: number, after?: string): Promise<CommitInfo[]> {
     await this.requireRepo(repo);
-    return commitsOf(this.#db, repo, branch, limit);
+    return commitsOf(this.#db, repo, branch, limit, after);
   }
 
   /** Inserts a commit on a branch (moving the head when `finished`), in `tx`. */

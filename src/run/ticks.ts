@@ -30,14 +30,15 @@ export async function registerCronInputs(app: App, specs: PipelineSpec[]): Promi
   await registerCron(app.db, inputs, app.now().toISOString());
 }
 
-async function startOf(app: App, pipeline: string, c: CronInput): Promise<Date> {
+/** When a cron input started ticking: its `start`, or when it was first synced (now, before that). */
+export async function startOf(app: App, pipeline: string, c: CronInput): Promise<Date> {
   if (c.start) return new Date(c.start);
   const start = await cronStart(app.db, pipeline, c.name);
   return start ? new Date(start) : app.now();
 }
 
 /** Newest tick already committed to the cron repo, or null. */
-async function lastTick(app: App, repo: string): Promise<Date | null> {
+export async function lastTick(app: App, repo: string): Promise<Date | null> {
   const head = await app.repos.branchHead(repo, "master");
   if (!head) return null;
   let newest: Date | null = null;

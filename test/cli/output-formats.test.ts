@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { goDuration, specJson } from "../../src/cli/specjson.ts";
+import { goDuration, specJson } from "../../src/spec/json.ts";
 import { parseDuration } from "../../src/cron/duration.ts";
 import { loadFolder } from "../../src/spec/load.ts";
 import { calf } from "../helpers/cli.ts";

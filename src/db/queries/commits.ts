@@ -44,12 +44,11 @@ export async function openCommitOf(r: Reader, repo: string, branch: string): Pro
   return row ? toCommit(row) : null;
 }
 
-/** A branch's commits, newest first. */
-export async function commitsOf(r: Reader, repo: string, branch: string, limit?: number): Promise<CommitInfo[]> {
-  const rows = await r.all(
-    `SELECT ${COLS} FROM commits WHERE repo = ? AND branch = ? ORDER BY seq DESC${limit ? " LIMIT ?" : ""}`,
-    limit ? [repo, branch, limit] : [repo, branch],
-  );
+/** A branch's commits, newest first; `after` (a commit id): only those older than it (the next page). */
+export async function commitsOf(r: Reader, repo: string, branch: string, limit?: number, after?: string): Promise<CommitInfo[]> {
+  const page = after ? " AND seq < (SELECT seq FROM commits WHERE id = ?)" : "";
+  const args: (string | number)[] = [repo, branch, ...(after ? [after] : []), ...(limit ? [limit] : [])];
+  const rows = await r.all(`SELECT ${COLS} FROM commits WHERE repo = ? AND branch = ?${page} ORDER BY seq DESC${limit ? " LIMIT ?" : ""}`, args);
   return rows.map(toCommit);
 }
 
@@ -91,4 +90,15 @@ export function toCommit(r: any): CommitInfo {
     job: r.job ?? null,
     message: r.message ?? "",
   };
+}
+
+/**
+ * Commits with a sequence number above `seq`, oldest first, at most `limit`
+ * (the event stream's look for commits other processes made); with `maxOnly`,
+ * just the highest sequence number there is.
+ */
+export async function commitsAfter(r: Reader, seq: number, limit: number, maxOnly = false): Promise<{ rows: { seq: number; commit: CommitInfo }[]; seq: number }> {
+  if (maxOnly) return { rows: [], seq: Number((await r.get<{ s: number }>("SELECT COALESCE(MAX(seq), 0) AS s FROM commits"))!.s) };
+  const rows = await r.all<any>(`SELECT seq, ${COLS} FROM commits WHERE seq > ? ORDER BY seq LIMIT ?`, [seq, limit]);
+  return { rows: rows.map((x) => ({ seq: Number(x.seq), commit: toCommit(x) })), seq };
 }

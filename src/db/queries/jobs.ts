@@ -79,10 +79,15 @@ export async function getJob(db: Db, id: string): Promise<JobRow | undefined> {
   return undefined;
 }
 
-export async function listJobs(db: Db, opts: { pipeline?: string; limit?: number; states?: JobState[] } = {}): Promise<JobRow[]> {
-  const conds = [...(opts.pipeline ? ["pipeline = ?"] : []), ...(opts.states?.length ? [`state IN (${opts.states.map(() => "?").join(",")})`] : [])];
+/** Jobs newest first; `after` (a job id): only those older than it (the next page). */
+export async function listJobs(db: Db, opts: { pipeline?: string; limit?: number; states?: JobState[]; after?: string } = {}): Promise<JobRow[]> {
+  const conds = [
+    ...(opts.pipeline ? ["pipeline = ?"] : []),
+    ...(opts.states?.length ? [`state IN (${opts.states.map(() => "?").join(",")})`] : []),
+    ...(opts.after ? ["seq < (SELECT seq FROM jobs WHERE id = ?)"] : []),
+  ];
   const where = conds.length ? `WHERE ${conds.join(" AND ")}` : "";
-  const args: (string | number)[] = [...(opts.pipeline ? [opts.pipeline] : []), ...(opts.states ?? [])];
+  const args: (string | number)[] = [...(opts.pipeline ? [opts.pipeline] : []), ...(opts.states ?? []), ...(opts.after ? [opts.after] : [])];
   if (opts.limit) args.push(opts.limit);
   return (await db.all(`SELECT * FROM jobs ${where} ORDER BY seq DESC${opts.limit ? " LIMIT ?" : ""}`, args)).map(toJob);
 }
@@ -216,4 +221,14 @@ export async function forgetDatum(db: Db, pipeline: string, datum: string): Prom
     await tx.run("DELETE FROM datum_results WHERE pipeline = ? AND datum = ?", [pipeline, datum]);
     return n.length;
   });
+}
+
+/** How many jobs are in each state. */
+export async function jobStateCounts(db: Db): Promise<[string, number][]> {
+  return (await db.all<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state")).map((r) => [r.state, Number(r.n)]);
+}
+
+/** Each pipeline's last successful job's end. */
+export async function lastSuccessTimes(db: Db): Promise<[string, string][]> {
+  return (await db.all<{ pipeline: string; t: string }>("SELECT pipeline, MAX(finished) AS t FROM jobs WHERE state = 'success' GROUP BY pipeline ORDER BY pipeline")).map((r) => [r.pipeline, r.t]);
 }

@@ -1,7 +1,7 @@
 // A validated spec back in SPEC §3's own field names (snake_case, Go
 // durations), for `inspect pipeline -o json`: what the user would write, not
 // the internal model, so it can be linted or run again. Pure; no I/O.
-import type { Input, PipelineSpec } from "../spec/types.ts";
+import type { Input, PipelineSpec } from "./types.ts";
 
 /** Milliseconds as a Go duration that parseDuration reads back: 5400000 -> "1h30m". */
 export function goDuration(ms: number): string {

@@ -1,0 +1,71 @@
+// The HTTP API of `calf serve` (SPEC §7) as a Hono app: createApp(deps)
+// returns it, runtime/ serves it (never this module), tests call
+// app.request(). Reads are open on a loopback listener; on any other, or
+// for mutations, the token is required. Mutations exist only with a token.
+import * as path from "node:path";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { App } from "../app.ts";
+import type { EventHub } from "./hub.ts";
+import type { Metrics } from "./metrics.ts";
+import { cors, errorResponse, hostGuard, requireToken } from "./guard.ts";
+import { dataRoutes } from "./routes/data.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { mutationRoutes } from "./routes/mutations.ts";
+import { pageHtml } from "../view/page.ts";
+
+export interface ApiDeps {
+  app: App;
+  hub: EventHub;
+  metrics: Metrics;
+  /** CALF_API_TOKEN: mutations exist only with it. */
+  token: string | null;
+  /** Reads need the token too (serve listens beyond loopback). */
+  readsNeedToken: boolean;
+  /** Host names allowed besides loopback (--allow-host). */
+  allowHosts: string[];
+  /** Origins allowed to call from a browser page elsewhere (none by default). */
+  corsOrigins: string[];
+  /** Largest request body (PUT file), bytes. */
+  bodyLimitBytes: number;
+  /** False until the database is open and specs are loaded. */
+  ready: () => boolean;
+  /** Tells the runner to look at once (a mutation changed something). */
+  wake: () => void;
+  /** Where internal errors are logged (never sent). */
+  log: (line: string) => void;
+}
+
+export const DEFAULT_BODY_LIMIT = 256 << 20;
+
+export function createApp(deps: ApiDeps): Hono {
+  const api = new Hono();
+  api.onError((err, c) => errorResponse(c, err, deps.log));
+  api.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  api.use(hostGuard(deps.allowHosts));
+  api.use(cors(deps.corsOrigins));
+  api.use(async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Cache-Control", c.res.headers.get("Cache-Control") ?? "no-store");
+  });
+  api.use(methodNotAllowed({ app: api, onMethodNotAllowed: (c, allowed) => c.json({ error: `method ${c.req.method} is not allowed here` }, 405, { Allow: allowed.join(", ") }) }));
+  api.use(bodyLimit({ maxSize: deps.bodyLimitBytes, onError: (c) => c.json({ error: `request body over ${deps.bodyLimitBytes} bytes` }, 413) }));
+
+  api.get("/healthz", (c) => c.json({ status: "ok" }));
+  api.get("/readyz", (c) => (deps.ready() ? c.json({ status: "ready" }) : c.json({ status: "starting" }, 503)));
+  if (deps.readsNeedToken && deps.token) {
+    api.use("/api/*", requireToken(deps.token));
+    api.use("/metrics", requireToken(deps.token));
+  }
+  api.get("/", (c) => c.html(pageHtml()));
+  api.get("/metrics", async (c) => c.text(await deps.metrics.render(deps.app.db), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }));
+  const relative = (file: string) => path.relative(deps.app.settings.pipelinesDir, file) || path.basename(file);
+  api.route("/api/v1", dataRoutes(deps.app));
+  api.route("/api/v1", jobRoutes(deps.app, deps.metrics, relative));
+  api.route("/api/v1", eventRoutes(deps.hub));
+  api.route("/api/v1", mutationRoutes(deps));
+  return api;
+}
