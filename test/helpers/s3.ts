@@ -1,0 +1,103 @@
+// Test helper: a real S3-compatible server on loopback (s3rver, run by Bun as
+// a child process with a bounded lifetime, over its own temp folder), the
+// environment calf needs to reach it, and a fault-injecting HTTP proxy that
+// records every request it forwards.
+import { spawn, type ChildProcess } from "node:child_process";
+import * as http from "node:http";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
+import { removeDir, tempDir } from "./tmp.ts";
+
+export interface S3Server {
+  endpoint: string;
+  bucket: string;
+  /** CALF_S3_ENDPOINT and AWS_* for calf processes. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+/** Starts s3rver with one bucket; it stops itself after `lifetimeMs` even if the test never calls stop(). */
+export async function startS3(opts: { bucket?: string; lifetimeMs?: number } = {}): Promise<S3Server> {
+  const dir = tempDir("calf-s3rver-");
+  const bucket = opts.bucket ?? "calf-test";
+  const child: ChildProcess = spawn(process.execPath, [path.join(import.meta.dir, "s3rver-child.ts"), dir, bucket, String(opts.lifetimeMs ?? 300_000)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("s3rver did not start within 20 s")), 20_000);
+    child.once("exit", (code) => reject(new Error(`s3rver exited (${code}) before it was ready`)));
+    createInterface({ input: child.stdout! }).once("line", (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    bucket,
+    env: { CALF_S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1" },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      removeDir(dir);
+    },
+  };
+}
+
+export interface SeenRequest {
+  method: string;
+  /** Path and query, as sent. */
+  url: string;
+  /** The status the client got (a fault's, or the server's). */
+  status: number;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Every request forwarded or failed, in arrival order. */
+  seen: SeenRequest[];
+  /** Decides, per request, to answer with this status instead of forwarding it (null: forward). */
+  fault: (req: { method: string; url: string }) => number | null;
+  stop(): Promise<void>;
+}
+
+/** An HTTP proxy on 127.0.0.1 in front of `target` that can answer chosen requests with an error status. */
+export async function faultProxy(target: string): Promise<FaultProxy> {
+  const t = new URL(target);
+  const proxy: FaultProxy = { endpoint: "", seen: [], fault: () => null, stop: async () => {} };
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const status = proxy.fault({ method, url });
+    if (status !== null) {
+      req.resume();
+      req.on("end", () => {
+        proxy.seen.push({ method, url, status });
+        const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${status === 503 ? "SlowDown" : "InternalError"}</Code><Message>injected by the test</Message></Error>`;
+        res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+        res.end(method === "HEAD" ? undefined : body);
+      });
+      return;
+    }
+    // The Host header is forwarded as the client signed it (SigV4 covers it).
+    const up = http.request({ host: t.hostname, port: t.port, method, path: url, headers: req.headers }, (ur) => {
+      proxy.seen.push({ method, url, status: ur.statusCode ?? 0 });
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.pipe(res);
+    });
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  proxy.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  proxy.stop = () => new Promise((r) => {
+    server.closeAllConnections?.();
+    server.close(() => r());
+  });
+  return proxy;
+}
