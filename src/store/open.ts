@@ -68,7 +68,7 @@ export interface OpenStoreDeps {
   cwd: string;
   rt: Pick<Runtime, "sha256" | "sha256Hasher" | "syncfs">;
   /** Tuning for tests and benchmarks (thresholds, retries). */
-  s3?: Partial<Pick<S3StoreOptions, "multipartThreshold" | "partSize" | "concurrency">> & ClientOptions;
+  s3?: Partial<Pick<S3StoreOptions, "multipartThreshold" | "partSize" | "concurrency" | "listPageSize">> & ClientOptions;
 }
 
 /** The store `url` names. Throws an `invalid` CalfError (exit 2) for a bad URL or missing credentials. */

@@ -1,7 +1,10 @@
-// Test helper: a real S3-compatible server on loopback (s3rver, run by Bun as
+// Test helper: a real S3-compatible server on loopback (s3rver, run by Node as
 // a child process with a bounded lifetime, over its own temp folder), the
-// environment calf needs to reach it, and a fault-injecting HTTP proxy that
-// records every request it forwards.
+// environment calf needs to reach it, and a proxy in front of it that checks
+// every request's SigV4 signature (s3rver checks only the key id), can answer
+// chosen requests with an error status, and records what it saw.
+// @ts-expect-error: aws4 ships no type declarations
+import aws4 from "aws4";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
@@ -22,7 +25,8 @@ export const S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER"
 export async function startS3(opts: { bucket?: string; lifetimeMs?: number } = {}): Promise<S3Server> {
   const dir = tempDir("calf-s3rver-");
   const bucket = opts.bucket ?? "calf-test";
-  const child: ChildProcess = spawn(process.execPath, [path.join(import.meta.dir, "s3rver-child.ts"), dir, bucket, String(opts.lifetimeMs ?? 300_000)], {
+  const script = path.join(import.meta.dir, "s3rver-child.mjs");
+  const child: ChildProcess = spawn("node", ["--openssl-legacy-provider", script, dir, bucket, String(opts.lifetimeMs ?? 300_000)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -66,19 +70,46 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-/** An HTTP proxy on 127.0.0.1 in front of `target` that can answer chosen requests with an error status. */
-export async function faultProxy(target: string): Promise<FaultProxy> {
+/**
+ * Whether a request's SigV4 Authorization header is right for `secret`,
+ * recomputed by aws4 (an implementation independent of the aws4fetch calf uses)
+ * over exactly the headers the request says it signed.
+ */
+export function signatureOk(req: { method: string; url: string; headers: http.IncomingHttpHeaders }, secret: string): boolean {
+  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ""));
+  if (!auth) return false;
+  const [, keyId, region, service, signed, signature] = auth;
+  const headers: Record<string, string> = {};
+  for (const h of signed!.split(";")) headers[h] = String(req.headers[h] ?? "");
+  const opts = { method: req.method, host: headers.host, path: req.url, headers, service, region };
+  aws4.sign(opts, { accessKeyId: keyId, secretAccessKey: secret });
+  return (opts.headers as Record<string, string>).Authorization === req.headers.authorization;
+}
+
+function errorBody(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of `target` that refuses a request with
+ * a wrong signature (403 SignatureDoesNotMatch, as S3 does) and can answer
+ * chosen requests with an error status.
+ */
+export async function faultProxy(target: string, secret = S3_CREDENTIALS.secretAccessKey): Promise<FaultProxy> {
   const t = new URL(target);
   const proxy: FaultProxy = { endpoint: "", seen: [], fault: () => null, stop: async () => {} };
   const server = http.createServer((req, res) => {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
-    const status = proxy.fault({ method, url });
+    const injected = proxy.fault({ method, url });
+    const status = injected ?? (signatureOk({ method, url, headers: req.headers }, secret) ? null : 403);
     if (status !== null) {
       req.resume();
       req.on("end", () => {
         proxy.seen.push({ method, url, status });
-        const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${status === 503 ? "SlowDown" : "InternalError"}</Code><Message>injected by the test</Message></Error>`;
+        const body = injected === null
+          ? errorBody("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+          : errorBody(status === 503 ? "SlowDown" : "InternalError", "injected by the test");
         res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
         res.end(method === "HEAD" ? undefined : body);
       });

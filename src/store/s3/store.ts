@@ -32,6 +32,8 @@ export interface S3StoreOptions {
   partSize?: number;
   /** Requests in flight at once (default 16). */
   concurrency?: number;
+  /** Keys per ListObjectsV2 page (default 1000, S3's most). */
+  listPageSize?: number;
   /** Request bodies held in memory at once (default 64 MiB). */
   memoryBytes?: number;
   /** A pending object up to this size waits in memory, not in a spool file (default 64 KiB)... */
@@ -61,6 +63,7 @@ export class S3ObjectStore implements ObjectStore {
   readonly spoolDir: string;
   readonly multipartThreshold: number;
   readonly partSize: number;
+  readonly listPageSize: number;
   #sha256: (d: Uint8Array) => string;
   #hasher: () => Hasher;
   #limiter: Limiter;
@@ -82,6 +85,7 @@ export class S3ObjectStore implements ObjectStore {
     this.#hasher = o.sha256Hasher;
     this.multipartThreshold = o.multipartThreshold ?? 16 * MiB;
     this.partSize = o.partSize ?? 8 * MiB;
+    this.listPageSize = o.listPageSize ?? 1000;
     this.#limiter = new Limiter(o.concurrency ?? 16, o.memoryBytes ?? 64 * MiB);
     this.#inMemoryMax = o.inMemoryMax ?? 64 << 10;
     this.#inMemoryTotal = o.inMemoryTotal ?? 32 * MiB;
@@ -281,9 +285,7 @@ export class S3ObjectStore implements ObjectStore {
   async #flushNow(): Promise<void> {
     const batch = [...this.#pending];
     if (batch.length === 0) return;
-    // An upload that failed in the background gets one more go (with its own retries) now.
-    for (const [hash, p] of batch) if (p.failed) this.#start(hash, p);
-    const results = await Promise.allSettled(batch.map(([, p]) => p.upload));
+    const results = await Promise.allSettled(batch.map(([hash, p]) => this.#settle(hash, p)));
     const errors: unknown[] = [];
     results.forEach((r, i) => {
       const [hash, p] = batch[i]!;
@@ -299,6 +301,19 @@ export class S3ObjectStore implements ObjectStore {
     throw new CalfError("failed", `${first.message} (and ${errors.length - 1} more objects failed to upload)`, { hint: (first as CalfError).hint, cause: first });
   }
 
+  /** Waits for an object's upload; one that failed in the background gets one more go (with its own retries). */
+  async #settle(hash: string, p: Pending): Promise<void> {
+    const fresh = p.failed;
+    if (fresh) this.#start(hash, p);
+    try {
+      await p.upload;
+    } catch (err) {
+      if (fresh) throw err;
+      this.#start(hash, p);
+      await p.upload;
+    }
+  }
+
   async delete(hash: string): Promise<void> {
     this.#known.delete(hash);
     await this.#limiter.run(0, () => this.client.delete(this.key(hash)));
@@ -308,7 +323,7 @@ export class S3ObjectStore implements ObjectStore {
     const base = `${this.prefix}cas/`;
     let next: string | null = null;
     do {
-      const page: Awaited<ReturnType<S3Client["list"]>> = await this.#limiter.run(0, () => this.client.list(base, next));
+      const page: Awaited<ReturnType<S3Client["list"]>> = await this.#limiter.run(0, () => this.client.list(base, next, this.listPageSize));
       for (const o of page.objects) {
         const hash = o.key.slice(base.length);
         // Uploaded but not yet flushed here: not stored yet as far as this store's users know.

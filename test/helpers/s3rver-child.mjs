@@ -1,7 +1,8 @@
 // Runs s3rver (an S3-compatible server from npm) on 127.0.0.1, a free port,
 // over the folder argv[2] with bucket argv[3]; prints {"port":N} once ready.
 // Bounded: exits after argv[4] ms, when its stdin closes (its parent died) or on SIGTERM.
-// @ts-expect-error: s3rver ships no type declarations
+// Run by Node with --openssl-legacy-provider: s3rver's ListObjectsV2 continuation
+// tokens use DES, which Bun's crypto (BoringSSL) and Node's default OpenSSL 3 lack.
 import S3rver from "s3rver";
 
 const [dir, bucket, lifetime] = process.argv.slice(2);
