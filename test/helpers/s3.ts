@@ -75,10 +75,11 @@ export interface FaultProxy {
  * recomputed by aws4 (an implementation independent of the aws4fetch calf uses)
  * over exactly the headers the request says it signed.
  */
-export function signatureOk(req: { method: string; url: string; headers: http.IncomingHttpHeaders }, secret: string): boolean {
+export function signatureOk(req: { method: string; url: string; headers: http.IncomingHttpHeaders }, secret: string, wantRegion = "us-east-1"): boolean {
   const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ""));
   if (!auth) return false;
-  const [, keyId, region, service, signed, signature] = auth;
+  const [, keyId, region, service, signed] = auth;
+  if (region !== wantRegion || service !== "s3") return false;
   const headers: Record<string, string> = {};
   for (const h of signed!.split(";")) headers[h] = String(req.headers[h] ?? "");
   const opts = { method: req.method, host: headers.host, path: req.url, headers, service, region };

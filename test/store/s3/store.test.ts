@@ -203,6 +203,23 @@ describe("S3ObjectStore reads", () => {
   });
 });
 
+describe("S3ObjectStore.list()", () => {
+  test("an object uploaded in the background is not listed until flush() covered it", async () => {
+    const store = await makeStore();
+    const o = await store.putBytes(enc("early"));
+    for (let i = 0; i < 200 && !(await direct().head(`${prefix}cas/${o.hash}`)); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await direct().head(`${prefix}cas/${o.hash}`)).toEqual({ size: 5 });
+    const listed = async () => {
+      const out = [];
+      for await (const x of store.list()) out.push(x.hash);
+      return out;
+    };
+    expect(await listed()).toEqual([]);
+    await store.flush();
+    expect(await listed()).toEqual([o.hash]);
+  });
+});
+
 describe("S3ObjectStore spool", () => {
   test("a big written object waits in a spool file until flush(), which removes it", async () => {
     const store = await makeStore();
