@@ -10,6 +10,7 @@ import { missingData } from "./cli/datadir.ts";
 import { commandHelp, overviewHelp, topicHelp } from "./cli/help.ts";
 import type { Out } from "./cli/output.ts";
 import { CalfError, exitCodeOf, usageError } from "./errors.ts";
+import { openStore, storeEnvFrom } from "./store/open.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 /** Set once stdout's reader has gone away (`calf plan | head`): later output is dropped. */
@@ -78,15 +79,17 @@ async function main(): Promise<number> {
   // A command that gives -o a meaning of its own (get file -o FILE) checks it itself.
   if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(usageError(`-o takes json or text, got "${fmt}"`));
   const cwd = process.cwd();
-  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db") }, process.env, cwd);
+  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db"), store: str(flags, "store") }, process.env, cwd);
   const out = makeOut(flags);
+  // Built only when the data dir is opened: a bad --store fails the commands that use it, not `calf lint`.
+  const store = () => openStore(settings.storeUrl, { env: storeEnvFrom(process.env), dataDir: settings.dataDir, cwd, rt });
   if (cmd.mode === "none") {
     const opened: App[] = [];
     const ctx = {
       rt, settings, out, env: process.env, cwd, commands, now: () => new Date(),
       async openData(opts?: { create: true }) {
         if (!opts?.create && missingData(settings, cwd)) return null;
-        const app = await openApp(rt, settings, out, { write: !!opts?.create });
+        const app = await openApp(rt, settings, out, { write: !!opts?.create, store: store() });
         opened.push(app);
         return app;
       },
@@ -103,7 +106,7 @@ async function main(): Promise<number> {
   if (missing) return report(missing);
   let app;
   try {
-    app = await openApp(rt, settings, out, { write: cmd.mode === "write" });
+    app = await openApp(rt, settings, out, { write: cmd.mode === "write", store: store() });
   } catch (err) {
     return report(err);
   }

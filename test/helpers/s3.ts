@@ -28,6 +28,9 @@ export async function startS3(opts: { bucket?: string; lifetimeMs?: number } = {
   const script = path.join(import.meta.dir, "s3rver-child.mjs");
   const child: ChildProcess = spawn("node", ["--openssl-legacy-provider", script, dir, bucket, String(opts.lifetimeMs ?? 300_000)], {
     stdio: ["pipe", "pipe", "inherit"],
+    // A runner in this process kills children it did not start whose environment
+    // names no other pipeline's datum (transform/orphans.ts): this one names one.
+    env: { ...process.env, PPS_PIPELINE_NAME: "calf-test-s3rver", PACH_JOB_ID: "none", PACH_DATUM_ID: "none" },
   });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("s3rver did not start within 20 s")), 20_000);
