@@ -9,5 +9,6 @@ import { initCommands } from "./init.ts";
 import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
 import { pipelineCommands } from "./pipelines.ts";
+import { storeCommands } from "./store.ts";
 
-export const commands: Command[] = [...dataCommands, ...branchCommands, ...pipelineCommands, ...jobCommands, ...initCommands, ...debugCommands, ...metaCommands];
+export const commands: Command[] = [...dataCommands, ...branchCommands, ...pipelineCommands, ...jobCommands, ...initCommands, ...storeCommands, ...debugCommands, ...metaCommands];

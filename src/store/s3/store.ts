@@ -449,9 +449,10 @@ export class S3ObjectStore implements ObjectStore {
 
   #verify(hash: string, got: string): void {
     if (got === hash) return;
-    throw new CalfError("failed", `object store: ${this.client.display(this.key(hash))} holds bytes that hash to ${got}, not to its name`, {
+    const err = new CalfError("failed", `object store: ${this.client.display(this.key(hash))} holds bytes that hash to ${got}, not to its name`, {
       hint: "the stored object is corrupt: delete it, then put the file again (or restore it with calf store pull)",
     });
+    throw Object.assign(err, { corrupt: true }); // store/copy.ts reports such an object and goes on
   }
 
   #spoolName(): string {
