@@ -70,6 +70,8 @@ export interface FaultProxy {
   seen: SeenRequest[];
   /** Decides, per request, to answer with this status instead of forwarding it (null: forward). */
   fault: (req: { method: string; url: string }) => number | null;
+  /** Milliseconds to wait before forwarding each request (a far-away S3 for benchmarks). */
+  delayMs: number;
   stop(): Promise<void>;
 }
 
@@ -101,7 +103,7 @@ function errorBody(code: string, message: string): string {
  */
 export async function faultProxy(target: string, secret = S3_CREDENTIALS.secretAccessKey): Promise<FaultProxy> {
   const t = new URL(target);
-  const proxy: FaultProxy = { endpoint: "", seen: [], fault: () => null, stop: async () => {} };
+  const proxy: FaultProxy = { endpoint: "", seen: [], fault: () => null, delayMs: 0, stop: async () => {} };
   const server = http.createServer((req, res) => {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
@@ -120,13 +122,18 @@ export async function faultProxy(target: string, secret = S3_CREDENTIALS.secretA
       return;
     }
     // The Host header is forwarded as the client signed it (SigV4 covers it).
-    const up = http.request({ host: t.hostname, port: t.port, method, path: url, headers: req.headers }, (ur) => {
-      proxy.seen.push({ method, url, status: ur.statusCode ?? 0 });
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
-    });
-    up.on("error", () => res.destroy());
-    req.pipe(up);
+    if (proxy.delayMs > 0) req.pause();
+    const forward = () => {
+      const up = http.request({ host: t.hostname, port: t.port, method, path: url, headers: req.headers }, (ur) => {
+        proxy.seen.push({ method, url, status: ur.statusCode ?? 0 });
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      });
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    };
+    if (proxy.delayMs > 0) setTimeout(forward, proxy.delayMs);
+    else forward();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   proxy.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
