@@ -62,6 +62,7 @@ export interface SeenRequest {
   url: string;
   /** The status the client got (a fault's, or the server's). */
   status: number;
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface FaultProxy {
@@ -112,7 +113,7 @@ export async function faultProxy(target: string, secret = S3_CREDENTIALS.secretA
     if (status !== null) {
       req.resume();
       req.on("end", () => {
-        proxy.seen.push({ method, url, status });
+        proxy.seen.push({ method, url, status, headers: req.headers });
         const body = injected === null
           ? errorBody("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
           : errorBody(status === 503 ? "SlowDown" : "InternalError", "injected by the test");
@@ -125,7 +126,7 @@ export async function faultProxy(target: string, secret = S3_CREDENTIALS.secretA
     if (proxy.delayMs > 0) req.pause();
     const forward = () => {
       const up = http.request({ host: t.hostname, port: t.port, method, path: url, headers: req.headers }, (ur) => {
-        proxy.seen.push({ method, url, status: ur.statusCode ?? 0 });
+        proxy.seen.push({ method, url, status: ur.statusCode ?? 0, headers: req.headers });
         res.writeHead(ur.statusCode ?? 502, ur.headers);
         ur.pipe(res);
       });

@@ -47,11 +47,11 @@ afterEach(async () => {
 /** A client straight to the server (no proxy, no faults): what any other reader of the bucket sees. */
 const direct = () => new S3Client({ bucket: server.bucket, region: "us-east-1", endpoint: server.endpoint }, S3_CREDENTIALS);
 
-async function makeStore(opts: Partial<S3StoreOptions> & { secret?: string; attempts?: number } = {}): Promise<S3ObjectStore> {
+async function makeStore(opts: Partial<S3StoreOptions> & { secret?: string; sessionToken?: string; attempts?: number } = {}): Promise<S3ObjectStore> {
   const r = await rt();
   const client = new S3Client(
     { bucket: server.bucket, region: "us-east-1", endpoint: proxy.endpoint },
-    { ...S3_CREDENTIALS, secretAccessKey: opts.secret ?? S3_CREDENTIALS.secretAccessKey },
+    { ...S3_CREDENTIALS, secretAccessKey: opts.secret ?? S3_CREDENTIALS.secretAccessKey, sessionToken: opts.sessionToken },
     { retry: { attempts: opts.attempts ?? 4, baseMs: 1, capMs: 5 } },
   );
   return new S3ObjectStore({ client, prefix, spoolDir: path.join(dir, "spool"), sha256: (d) => r.sha256(d), sha256Hasher: () => r.sha256Hasher(), ...opts });
@@ -109,6 +109,20 @@ describe("S3ObjectStore retries", () => {
     expect(err.hint).toContain("AWS_SECRET_ACCESS_KEY");
     // One HEAD per upload attempt (the background one and flush()'s), no retries.
     expect(proxy.seen.map((r) => `${r.method} ${r.status}`)).toEqual(["HEAD 403", "HEAD 403"]);
+  });
+});
+
+describe("S3Client signing", () => {
+  test("with a session token, every request carries it as a signed x-amz-security-token header", async () => {
+    const store = await makeStore({ sessionToken: "FQoGZXIvYXdzEXAMPLETOKEN" });
+    const o = await store.putBytes(enc("temporary credentials"));
+    await store.flush();
+    expect(await (await makeStore({ sessionToken: "FQoGZXIvYXdzEXAMPLETOKEN" })).read(o.hash)).toEqual(enc("temporary credentials"));
+    expect(proxy.seen.map((r) => `${r.method} ${r.status}`)).toEqual(["HEAD 404", "PUT 200", "GET 200"]);
+    for (const r of proxy.seen) {
+      expect(r.headers["x-amz-security-token"]).toBe("FQoGZXIvYXdzEXAMPLETOKEN");
+      expect(String(r.headers.authorization)).toMatch(/SignedHeaders=[^,]*x-amz-security-token/);
+    }
   });
 });
 
