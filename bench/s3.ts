@@ -1,9 +1,7 @@
-// By hand, not part of npm test: `npx bun bench/s3.ts [--runs N]`. Puts 1000
-// small objects and one big one through the S3 store (s3rver on loopback, run
-// by Node as the tests do) and through the filesystem store, each followed by
-// flush() (durable), then reads them back; prints a markdown table of medians.
-// The "+10 ms" rows go through a proxy that holds each request 10 ms, about
-// what a PUT to a real S3 region costs: what concurrency buys there.
+// By hand, not in npm test: `npx bun bench/s3.ts [--runs N]`. 1000 small objects
+// and one big one through the filesystem store and the S3 store (s3rver on
+// loopback; "+10 ms": behind a proxy holding each request 10 ms, about an S3
+// region's cost), each put + flush(), then read back; a markdown table of medians.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadRuntime } from "../runtime/index.ts";

@@ -1,8 +1,7 @@
-// Test helper: a real S3-compatible server on loopback (s3rver, run by Node as
-// a child process with a bounded lifetime, over its own temp folder), the
-// environment calf needs to reach it, and a proxy in front of it that checks
-// every request's SigV4 signature (s3rver checks only the key id), can answer
-// chosen requests with an error status, and records what it saw.
+// Test helper: s3rver on 127.0.0.1 (a Node child process, bounded lifetime, own
+// temp folder), the environment calf needs to reach it, and a proxy in front of
+// it that checks every request's SigV4 signature (s3rver checks only the key
+// id), injects error answers or delay, and records what it saw.
 // @ts-expect-error: aws4 ships no type declarations
 import aws4 from "aws4";
 import { spawn, type ChildProcess } from "node:child_process";

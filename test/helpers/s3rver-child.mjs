@@ -1,6 +1,5 @@
-// Runs s3rver (an S3-compatible server from npm) on 127.0.0.1, a free port,
-// over the folder argv[2] with bucket argv[3]; prints {"port":N} once ready.
-// Bounded: exits after argv[4] ms, when its stdin closes (its parent died) or on SIGTERM.
+// s3rver on 127.0.0.1, a free port, folder argv[2], bucket argv[3]; prints {"port":N}.
+// Exits after argv[4] ms, when its stdin closes (its parent died) or on SIGTERM.
 // Run by Node with --openssl-legacy-provider: s3rver's ListObjectsV2 continuation
 // tokens use DES, which Bun's crypto (BoringSSL) and Node's default OpenSSL 3 lack.
 import S3rver from "s3rver";

@@ -1,12 +1,7 @@
-// The S3 driver of the object store (../types.ts): objects at PREFIX/cas/<sha256>.
-// Writers are synchronous by contract, so a new object goes to memory (small)
-// or a spool file (in the data dir's tmp/) and its upload starts at once in
-// the background, bounded by a Limiter; flush() waits for every upload it
-// covers, so metadata is committed only after S3 has acknowledged the bytes.
-// Each upload HEADs first (no second PUT of an object S3 has), sends one PUT
-// (S3 checks the body against its SHA-256) or, for a big object, a multipart
-// upload completed only after every part landed and aborted on failure: an
-// object is never visible under its key unless whole. Reads verify the hash.
+// The S3 driver of the object store (../types.ts): objects at PREFIX/cas/<sha256>,
+// uploaded in the background as soon as they are written and waited for by
+// flush(), so metadata is committed only after S3 has acknowledged the bytes.
+// An object is never visible under its key unless whole; reads verify the hash.
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
@@ -57,6 +52,14 @@ function missing(hash: string, where: string): Error {
   return Object.assign(new Error(`object ${hash} does not exist in ${where}`), { code: "ENOENT" });
 }
 
+/**
+ * Writers are synchronous by contract, so a new object goes to memory (small)
+ * or a spool file (in the data dir's tmp/) and its upload starts at once,
+ * bounded by a Limiter. Each upload HEADs first (no second PUT of an object S3
+ * has), then sends one PUT (S3 checks the body against its SHA-256) or, for a
+ * big object, a multipart upload completed only after every part landed and
+ * aborted on failure.
+ */
 export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   readonly prefix: string;
