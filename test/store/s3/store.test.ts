@@ -221,7 +221,7 @@ describe("S3ObjectStore.list()", () => {
   test("an object uploaded in the background is not listed until flush() covered it", async () => {
     const store = await makeStore();
     const o = await store.putBytes(enc("early"));
-    for (let i = 0; i < 200 && !(await direct().head(`${prefix}cas/${o.hash}`)); i++) await new Promise((r) => setTimeout(r, 5));
+    for (const until = Date.now() + 10_000; Date.now() < until && !(await direct().head(`${prefix}cas/${o.hash}`)); ) await new Promise((r) => setTimeout(r, 5));
     expect(await direct().head(`${prefix}cas/${o.hash}`)).toEqual({ size: 5 });
     const listed = async () => {
       const out = [];
@@ -231,7 +231,7 @@ describe("S3ObjectStore.list()", () => {
     expect(await listed()).toEqual([]);
     await store.flush();
     expect(await listed()).toEqual([o.hash]);
-  });
+  }, 30_000);
 });
 
 describe("S3ObjectStore spool", () => {
