@@ -32,6 +32,8 @@ export interface Settings {
   pipelinesDir: string;
   dbUrl: string;
   authToken?: string;
+  /** Where objects live (store/open.ts): `file:` (the data dir's objects) or `s3://BUCKET/PREFIX`. */
+  storeUrl: string;
 }
 
 export interface App {
@@ -50,7 +52,7 @@ export interface App {
   close(): void;
 }
 
-export function resolveSettings(flags: { dataDir?: string; pipelines?: string; db?: string }, env: Record<string, string | undefined>, cwd: string): Settings {
+export function resolveSettings(flags: { dataDir?: string; pipelines?: string; db?: string; store?: string }, env: Record<string, string | undefined>, cwd: string): Settings {
   const dataDir = path.resolve(cwd, flags.dataDir ?? env.CALF_DATA_DIR ?? ".calf");
   const pipelinesDir = path.resolve(cwd, flags.pipelines ?? env.CALF_PIPELINES ?? "pipelines");
   let dbUrl = flags.db ?? env.CALF_DB_URL ?? `file:${path.join(dataDir, "calf.db")}`;
@@ -60,7 +62,8 @@ export function resolveSettings(flags: { dataDir?: string; pipelines?: string; d
     authToken = decodeURIComponent(m[1]!);
     dbUrl = dbUrl.replace(/[?&]authToken=[^&]+/, "");
   }
-  return { dataDir, pipelinesDir, dbUrl, authToken };
+  const storeUrl = flags.store ?? (env.CALF_STORE || "file:");
+  return { dataDir, pipelinesDir, dbUrl, authToken, storeUrl };
 }
 
 /**

@@ -11,6 +11,7 @@ import { commandHelp, overviewHelp, topicHelp } from "./cli/help.ts";
 import type { Out } from "./cli/output.ts";
 import { CalfError, exitCodeOf, usageError } from "./errors.ts";
 import { timerSleep, type Host } from "./host.ts";
+import { openStore, storeEnvFrom } from "./store/open.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 /** Set once stdout's reader has gone away (`calf plan | head`): later output is dropped. */
@@ -84,15 +85,17 @@ async function main(): Promise<number> {
     clock: { now: () => new Date(), sleep: timerSleep },
   };
   const cwd = host.cwd;
-  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db") }, host.env, cwd);
+  const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db"), store: str(flags, "store") }, host.env, cwd);
   const out = makeOut(flags);
+  // Built only when the data dir is opened: a bad --store fails the commands that use it, not `calf lint`.
+  const store = () => openStore(settings.storeUrl, { env: storeEnvFrom(host.env), dataDir: settings.dataDir, cwd, rt });
   if (cmd.mode === "none") {
     const opened: App[] = [];
     const ctx = {
       rt, settings, out, env: host.env, cwd, commands, now: host.clock.now, host,
       async openData(opts?: { create: true }) {
         if (!opts?.create && missingData(settings, cwd)) return null;
-        const app = await openApp(rt, settings, out, host, { write: !!opts?.create });
+        const app = await openApp(rt, settings, out, host, { write: !!opts?.create, store: store() });
         opened.push(app);
         return app;
       },
@@ -109,7 +112,7 @@ async function main(): Promise<number> {
   if (missing) return report(missing);
   let app;
   try {
-    app = await openApp(rt, settings, out, host, { write: cmd.mode !== "read", runner: cmd.mode === "runner" });
+    app = await openApp(rt, settings, out, host, { write: cmd.mode !== "read", runner: cmd.mode === "runner", store: store() });
   } catch (err) {
     return report(err);
   }

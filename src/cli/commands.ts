@@ -14,8 +14,9 @@ import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
 import { pipelineCommands } from "./pipelines.ts";
 import { viewCommands } from "./views.ts";
+import { storeCommands } from "./store.ts";
 
 export const commands: Command[] = [
   ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands,
-  ...viewCommands, ...initCommands, ...debugCommands, ...metaCommands,
+  ...viewCommands, ...initCommands, ...storeCommands, ...debugCommands, ...metaCommands,
 ];

@@ -4,7 +4,7 @@
 import type { DatumInput } from "../plan/types.ts";
 import { rewritePfs } from "./rewrite.ts";
 
-const SECRETS = ["CALF_API_TOKEN", "CALF_DB_URL", "CALF_DB_AUTH_TOKEN"];
+const SECRETS = ["CALF_API_TOKEN", "CALF_DB_URL", "CALF_DB_AUTH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 
 export interface EnvContext {
   base: Record<string, string | undefined>;

@@ -58,6 +58,8 @@ const SAMPLES: Record<string, Sample> = {
   dag: { args: [] },
   report: { args: [] },
   init: { args: [], noStdout: "notices go to stderr", creates: ["pipelines", ".calf"] },
+  "store push": { args: ["file:backup{N}"] },
+  "store pull": { args: ["file:.calf"] },
   "debug dump": { args: ["-"] },
   help: { args: [] },
   completion: { args: ["bash"] },

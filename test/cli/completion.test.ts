@@ -43,7 +43,7 @@ describe("completionScript('bash')", () => {
     [["calf", "put", "file", "r@master:/x", "--ov"], ["--overwrite"]],
     [["calf", "put", "file", "r@master:/x", "-f", "a", "--re"], ["--recursive"]],
     [["calf", "logs", "-f", "-p", "x", "--t"], ["--tail"]],
-    [["calf", "list", "job", "--s"], ["--state"]],
+    [["calf", "list", "job", "--sta"], ["--state"]],
     [["calf", "list", "repo", "--qu"], ["--quiet"]],
     [["calf", "list", "job", "-o", ""], ["json", "text"]],
     [["calf", "completion", ""], ["bash", "fish", "zsh"]],
@@ -108,7 +108,7 @@ describe("completionScript('zsh') and completionScript('fish')", () => {
     expect(ask("calf pu")).toEqual(["put"]);
     expect(ask("calf list ")).toEqual(nouns("list").sort());
     expect(ask("calf put file x --ov")).toEqual(["--overwrite"]);
-    expect(ask("calf list job --st")).toEqual(["--state"]);
+    expect(ask("calf list job --sta")).toEqual(["--state"]);
     expect(ask("calf list job -o ")).toEqual(["json", "text"]);
   });
 });

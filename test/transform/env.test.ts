@@ -29,7 +29,7 @@ describe("transformEnv()", () => {
     });
   });
 
-  test.each(["CALF_API_TOKEN", "CALF_DB_URL", "CALF_DB_AUTH_TOKEN"])("transformEnv() drops calf's secret %s", (secret) => {
+  test.each(["CALF_API_TOKEN", "CALF_DB_URL", "CALF_DB_AUTH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])("transformEnv() drops calf's secret %s", (secret) => {
     const env = transformEnv(ctx({ base: { [secret]: "s3cret", HOME: "/home/u" } }));
     expect(env[secret]).toBeUndefined();
     expect(Object.values(env)).not.toContain("s3cret");

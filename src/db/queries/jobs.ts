@@ -232,3 +232,10 @@ export async function jobStateCounts(db: Db): Promise<[string, number][]> {
 export async function lastSuccessTimes(db: Db): Promise<[string, string][]> {
   return (await db.all<{ pipeline: string; t: string }>("SELECT pipeline, MAX(finished) AS t FROM jobs WHERE state = 'success' GROUP BY pipeline ORDER BY pipeline")).map((r) => [r.pipeline, r.t]);
 }
+
+/** Recorded datum results in (pipeline, hash) order after `after`, at most `limit` (a whole-cache scan, page by page). */
+export async function resultsAfter(db: Db, after: [string, string], limit: number): Promise<{ pipeline: string; hash: string; outputs: { hash: string }[] }[]> {
+  const rows = await db.all<{ pipeline: string; hash: string; outputs: string }>(
+    "SELECT pipeline, hash, outputs FROM datum_results WHERE (pipeline, hash) > (?, ?) ORDER BY pipeline, hash LIMIT ?", [...after, limit]);
+  return rows.map((r) => ({ pipeline: r.pipeline, hash: r.hash, outputs: JSON.parse(r.outputs) }));
+}

@@ -27,3 +27,8 @@ export async function saveTreeNodes(tx: Tx, nodes: Iterable<[string, string]>): 
     await tx.run(`INSERT OR IGNORE INTO trees (hash, body) VALUES ${chunk.map(() => "(?, ?)").join(", ")}`, chunk.flat());
   }
 }
+
+/** Tree nodes in hash order after `after`, at most `limit` (a whole-store scan, page by page). */
+export async function treeNodesAfter(r: Reader, after: string, limit: number): Promise<{ hash: string; body: string }[]> {
+  return r.all<{ hash: string; body: string }>("SELECT hash, body FROM trees WHERE hash > ? ORDER BY hash LIMIT ?", [after, limit]);
+}

@@ -14,6 +14,7 @@ import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { Runtime } from "../../../runtime/types.ts";
 import type { ObjectInfo, ObjectStore, ObjectWriter, StoredObject, WriterSource } from "../types.ts";
+import { moveIn } from "../adopt.ts";
 import { fileWriter, writerSource } from "./writer.ts";
 
 const SMALL = 8 << 20; // read files up to this size in one go
@@ -119,26 +120,14 @@ export class FsObjectStore implements ObjectStore {
    * rename and hash, no copy. The source path is gone afterwards.
    */
   async #adopt(src: string): Promise<StoredObject> {
-    const st = fs.lstatSync(src);
-    if (!st.isFile()) throw new Error(`"${src}" is not a regular file`);
-    // A file with other hard links shares its inode with a file elsewhere (a
-    // transform without a sandbox can link any file of its user's into /pfs/out):
-    // moving it would make that file read-only and let later edits of it change
-    // stored bytes. Copy it instead.
-    if (st.nlink > 1) {
-      const copied = await this.putFile(src, { size: st.size });
+    const tmp = this.#tmpName();
+    const size = moveIn(src, tmp);
+    if (size === null) {
+      const copied = await this.putFile(src);
       fs.unlinkSync(src);
       return copied;
     }
-    // Move it out of the transform's reach first, then check that what moved is
-    // what was looked at (not swapped for a link, not linked since), then hash it.
-    const tmp = this.#tmpName();
-    fs.renameSync(src, tmp);
-    const moved = fs.lstatSync(tmp);
-    if (!moved.isFile() || moved.ino !== st.ino || moved.dev !== st.dev || moved.nlink > 1) {
-      fs.rmSync(tmp, { force: true });
-      throw new Error(`"${src}" changed while calf was storing it`);
-    }
+    const moved = { size };
     // Most outputs are small: read them synchronously (a thread-pool hop per
     // call cost more than the syscalls: ~0.3 ms per datum with 3k tiny outputs).
     const hash = moved.size <= SYNC_READ
