@@ -17,6 +17,8 @@ export interface Host {
   /** Processors to run datums on by default. */
   cpus: number;
   clock: Clock;
+  /** How to start this calf again (absolute): the binary, or the runtime and the script (install-service's ExecStart). */
+  self: string[];
 }
 
 /** sleep() on timers: the Clock every real process uses (main.ts); tests may pass their own. */

@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(usageError(`-o takes json or text, got "${fmt}"`));
   const host: Host = {
     env: { ...process.env }, cwd: process.cwd(), cpus: navigator.hardwareConcurrency ?? 2,
-    clock: { now: () => new Date(), sleep: timerSleep },
+    clock: { now: () => new Date(), sleep: timerSleep }, self: selfCommand(rt.name),
   };
   const cwd = host.cwd;
   const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db"), store: str(flags, "store") }, host.env, cwd);
@@ -123,6 +123,14 @@ async function main(): Promise<number> {
   } finally {
     app.close();
   }
+}
+
+/** This calf as a command line: the compiled binary alone, or the runtime with the script (`bun src/main.ts`, `deno run -A src/main.ts`). */
+function selfCommand(runtime: "bun" | "deno"): string[] {
+  const script = process.argv[1] ?? "";
+  const compiled = !/\.[cm]?[jt]s$/.test(script) || script.startsWith("/$bunfs/");
+  if (compiled) return [process.execPath];
+  return runtime === "deno" ? [process.execPath, "run", "-A", script] : [process.execPath, script];
 }
 
 function report(err: unknown): number {

@@ -15,8 +15,9 @@ import { metaCommands } from "./meta.ts";
 import { pipelineCommands } from "./pipelines.ts";
 import { viewCommands } from "./views.ts";
 import { storeCommands } from "./store.ts";
+import { installServiceCommand } from "./service.ts";
 
 export const commands: Command[] = [
   ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands,
-  ...viewCommands, ...initCommands, ...storeCommands, ...debugCommands, ...metaCommands,
+  ...viewCommands, installServiceCommand, ...initCommands, ...storeCommands, ...debugCommands, ...metaCommands,
 ];

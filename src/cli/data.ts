@@ -8,6 +8,7 @@ import { parseRepoRef } from "../repo/paths.ts";
 import { leaves } from "../plan/input.ts";
 import { bool, int, str } from "./args.ts";
 import type { Command } from "./command.ts";
+import { syncNow } from "./pipelines.ts";
 import { commitJson, repoJson } from "../shapes.ts";
 import { humanBytes, printFields, printJson, printTable, short } from "./output.ts";
 
@@ -41,6 +42,7 @@ export const dataCommands: Command[] = [
     examples: ["calf delete repo scratch"],
     minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
+      await syncNow(app); // a pipeline added to the folder since the last run reads it too
       const name = p.args[0]!;
       await app.repos.requireRepo(name);
       if (!bool(p.flags, "force")) {

@@ -7,11 +7,37 @@ import { getPipeline, listPipelines, setPaused, type PipelineRow } from "../db/q
 import { invalid, notFound } from "../errors.ts";
 import { cronInputs, fireNow, registerCronInputs } from "../run/ticks.ts";
 import { suggest } from "../spec/suggest.ts";
-import { syncPipelines } from "../run/sync.ts";
+import { loadSpecs, SpecErrors, syncPipelines } from "../run/sync.ts";
 import type { Command } from "./command.ts";
 import { pipelineJson } from "../shapes.ts";
 import { printFields, printJson, printTable, short } from "./output.ts";
 import { specJson } from "../spec/json.ts";
+
+/**
+ * Brings the database's pipelines in line with the folder as it is now, for a
+ * command that changes a pipeline (a runner may not have synced a new file
+ * yet). An invalid folder leaves them as last synced, with a warning.
+ */
+export async function syncNow(app: App): Promise<void> {
+  try {
+    await syncPipelines(app);
+  } catch (err) {
+    if (!(err instanceof SpecErrors)) throw err;
+    app.out.warn(`calf: warning: the pipelines folder is invalid, so this uses the pipelines as last synced:\ncalf: ${err.message}`);
+  }
+}
+
+/** A pipeline's row with its spec as the folder holds it now (read-only: nothing is written); the row's as last synced when the folder does not load. */
+async function currentPipeline(app: App, name: string): Promise<PipelineRow> {
+  const row = await requirePipeline(app, name);
+  try {
+    const now = (await loadSpecs(app)).specs.find((s) => s.name === name);
+    return now ? { ...row, spec: now, specFile: now.file } : { ...row, active: false };
+  } catch (err) {
+    if (err instanceof SpecErrors) return row;
+    throw err;
+  }
+}
 
 export async function requirePipeline(app: App, name: string): Promise<PipelineRow> {
   const p = await getPipeline(app.db, name);
@@ -54,7 +80,7 @@ export const pipelineCommands: Command[] = [
     flags: {}, examples: ["calf inspect pipeline edges", "calf inspect pipeline edges -o json | jq .spec"],
     minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
-      const row = await requirePipeline(app, p.args[0]!);
+      const row = await currentPipeline(app, p.args[0]!);
       const last = (await listJobs(app.db, { pipeline: row.name, limit: 1 }))[0];
       const j = { ...pipelineJson(row, last), description: row.spec.description, created: row.created, updated: row.updated };
       if (app.out.json) printJson(app.out, { ...j, spec: specJson(row.spec) });
@@ -66,6 +92,7 @@ export const pipelineCommands: Command[] = [
     words: ["stop", "pipeline"], usage: "stop pipeline NAME", summary: "pause job creation", flags: {},
     examples: ["calf stop pipeline edges"], minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
+      await syncNow(app);
       await requirePipeline(app, p.args[0]!);
       await setPaused(app.db, p.args[0]!, true);
       app.out.info(`paused ${p.args[0]}`);
@@ -76,6 +103,7 @@ export const pipelineCommands: Command[] = [
     words: ["start", "pipeline"], usage: "start pipeline NAME", summary: "resume job creation", flags: {},
     examples: ["calf start pipeline edges"], minArgs: 1, maxArgs: 1, mode: "write",
     async run(app, p) {
+      await syncNow(app);
       await requirePipeline(app, p.args[0]!);
       await setPaused(app.db, p.args[0]!, false);
       app.out.info(`resumed ${p.args[0]}`);

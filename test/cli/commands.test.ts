@@ -42,6 +42,7 @@ const SAMPLES: Record<string, Sample> = {
   plan: { args: [] },
   run: { args: ["--once"], noStdout: "progress goes to stderr" },
   serve: { args: ["--listen", "0.0.0.0:0"], noStdout: "a service writes to stderr only (here: refused before binding)" },
+  "install-service": { args: [] },
   "run cron": { args: ["up"], noStdout: "notices go to stderr" },
   "list pipeline": { args: [] },
   "inspect pipeline": { args: ["up"] },

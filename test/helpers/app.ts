@@ -66,7 +66,7 @@ export interface TestApp {
  * withSandboxMode() reaches a running test app), `cwd`, 2 CPUs, real time.
  */
 export function testHost(cwd: string, over: Partial<Host> = {}): Host {
-  return { env: process.env, cwd, cpus: 2, clock: { now: () => new Date(), sleep: timerSleep }, ...over };
+  return { env: process.env, cwd, cpus: 2, clock: { now: () => new Date(), sleep: timerSleep }, self: ["/usr/local/bin/calf"], ...over };
 }
 
 /** Opens an App (with the write lock) over a fresh data dir and pipelines folder. */
