@@ -62,6 +62,8 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[], job: Job
         // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.
         outcome = { state: "failed", outputs: [], tries: 1, durationMs: 0, reason: (err as Error).message };
       }
+      // Cut short by the stop: neither failed nor done; the next job runs it again.
+      if (abort.signal.aborted && outcome.state !== "success") return;
       outcomes.set(item.id, outcome);
       if (outcome.state === "success") recorder.add({ hash: item.hash, datum: item.id, outputs: outcome.outputs });
       tally.add(outcome.state);

@@ -1,6 +1,6 @@
 // Test helper: the CLI from outside (calf as a subprocess, from source, in a
 // private folder) and from inside (a command of the table by name, typed).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { commands } from "../../src/cli/commands.ts";
@@ -66,4 +66,50 @@ export function sh(line: string, opts: { cwd: string; env?: Record<string, strin
     timeout: opts.timeout ?? 30_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A calf process that keeps running (serve, run): its output so far, a wait for a line, signals. */
+export interface Running {
+  proc: ReturnType<typeof spawn>;
+  output(): string;
+  /** Resolves with the first match of `re` in the output (rejects after `ms`). */
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+}
+
+/** `calf ARGS` from source in the background (stdout and stderr together), as calf() runs it. */
+export function calfBackground(args: string[], opts: { cwd: string; env?: Record<string, string> }): Running {
+  const proc = spawn(process.execPath, [MAIN, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: homeDir(), TMPDIR: process.env.TMPDIR ?? "/tmp", CALF_SANDBOX: "none", ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const waiters: (() => void)[] = [];
+  const take = (b: Buffer) => {
+    out += b.toString();
+    waiters.splice(0).forEach((w) => w());
+  };
+  proc.stdout!.on("data", take);
+  proc.stderr!.on("data", take);
+  const exited = new Promise<number | string>((resolve) => proc.on("exit", (code, sig) => resolve(code ?? sig ?? -1)));
+  return {
+    proc,
+    output: () => out,
+    exited,
+    waitFor(re, ms = 20_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${re} in:\n${out}`)), ms);
+        const check = () => {
+          const m = out.match(re);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
 }
