@@ -6,9 +6,7 @@ import * as path from "node:path";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import type { App } from "../app.ts";
-import type { EventHub } from "./hub.ts";
-import type { Metrics } from "./metrics.ts";
+import type { ApiDeps } from "./deps.ts";
 import { cors, errorResponse, hostGuard, requireToken } from "./guard.ts";
 import { dataRoutes } from "./routes/data.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -16,27 +14,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { mutationRoutes } from "./routes/mutations.ts";
 import { pageHtml } from "../view/page.ts";
 
-export interface ApiDeps {
-  app: App;
-  hub: EventHub;
-  metrics: Metrics;
-  /** CALF_API_TOKEN: mutations exist only with it. */
-  token: string | null;
-  /** Reads need the token too (serve listens beyond loopback). */
-  readsNeedToken: boolean;
-  /** Host names allowed besides loopback (--allow-host). */
-  allowHosts: string[];
-  /** Origins allowed to call from a browser page elsewhere (none by default). */
-  corsOrigins: string[];
-  /** Largest request body (PUT file), bytes. */
-  bodyLimitBytes: number;
-  /** False until the database is open and specs are loaded. */
-  ready: () => boolean;
-  /** Tells the runner to look at once (a mutation changed something). */
-  wake: () => void;
-  /** Where internal errors are logged (never sent). */
-  log: (line: string) => void;
-}
+export type { ApiDeps } from "./deps.ts";
 
 export const DEFAULT_BODY_LIMIT = 256 << 20;
 

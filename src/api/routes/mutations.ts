@@ -7,7 +7,7 @@ import { notFound, usageError } from "../../errors.ts";
 import { putFile } from "../../repo/files.ts";
 import { normalizePath } from "../../repo/paths.ts";
 import { commitJson } from "../../shapes.ts";
-import type { ApiDeps } from "../app.ts";
+import type { ApiDeps } from "../deps.ts";
 import { requireToken } from "../guard.ts";
 
 export function mutationRoutes(deps: ApiDeps): Hono {
