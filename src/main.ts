@@ -9,7 +9,8 @@ import { commands } from "./cli/commands.ts";
 import { missingData } from "./cli/datadir.ts";
 import { commandHelp, overviewHelp, topicHelp } from "./cli/help.ts";
 import type { Out } from "./cli/output.ts";
-import { CalfError, exitCodeOf, usageError } from "./errors.ts";
+import { armCrash } from "./crash.ts";
+import { CalfError, diskFull, exitCodeOf, isDiskFull, usageError } from "./errors.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 /** Set once stdout's reader has gone away (`calf plan | head`): later output is dropped. */
@@ -54,14 +55,19 @@ async function main(): Promise<number> {
   let cmd: Command | null = null;
   onClosedOutput(() => cmd === null || cmd.mode !== "write");
   const rt = await loadRuntime();
+  // The crash-point suite's switch (src/crash.ts), read once here; unset, every crashPoint() is a no-op.
+  const badCrash = armCrash(process.env.CALF_CRASH_AT);
+  if (badCrash) return report("", usageError(badCrash));
   let parsed: Parsed;
   try {
     parsed = parseArgs(rt.args(), commands);
   } catch (err) {
-    return report(err);
+    return report("", err);
   }
   const { flags } = parsed;
   cmd = parsed.command as Command | null;
+  // What a failure is about, for errors that do not say it themselves (disk full): "put file r@master:/x".
+  const what = cmd ? [...cmd.words, ...parsed.args].join(" ") : "";
   if (bool(flags, "help")) {
     process.stdout.write(parsed.topic ? topicHelp(parsed.topic[0]!, commands) : cmd ? commandHelp(cmd) : overviewHelp(commands, VERSION));
     return 0;
@@ -76,7 +82,7 @@ async function main(): Promise<number> {
   }
   const fmt = str(flags, "output");
   // A command that gives -o a meaning of its own (get file -o FILE) checks it itself.
-  if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(usageError(`-o takes json or text, got "${fmt}"`));
+  if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(what, usageError(`-o takes json or text, got "${fmt}"`));
   const cwd = process.cwd();
   const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db") }, process.env, cwd);
   const out = makeOut(flags);
@@ -94,32 +100,34 @@ async function main(): Promise<number> {
     try {
       return await cmd.run(ctx, parsed);
     } catch (err) {
-      return report(err);
+      return report(what, err);
     } finally {
       for (const a of opened) a.close();
     }
   }
   const missing = cmd.mode === "write" && cmd.createsData ? null : missingData(settings, cwd);
-  if (missing) return report(missing);
+  if (missing) return report(what, missing);
   let app;
   try {
     app = await openApp(rt, settings, out, { write: cmd.mode === "write" });
   } catch (err) {
-    return report(err);
+    return report(what, err);
   }
   try {
     return await cmd.run(app, parsed);
   } catch (err) {
-    return report(err);
+    return report(what, err);
   } finally {
     app.close();
   }
 }
 
-function report(err: unknown): number {
+function report(what: string, err: unknown): number {
   // The reader of stdout went away mid-stream (get file | head -c1): not an error.
   const code = (err as { code?: string } | null)?.code;
   if (isEpipe(err) || (stdoutGone && (code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_PREMATURE_CLOSE"))) return 0;
+  // A full disk (ENOSPC) or database (SQLITE_FULL) is the user's to fix, not calf's bug: say what failed.
+  if (!(err instanceof CalfError) && isDiskFull(err)) err = diskFull(what || "calf", err);
   if (err instanceof CalfError) {
     process.stderr.write(`calf: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);

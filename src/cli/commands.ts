@@ -8,6 +8,7 @@ import { debugCommands } from "./debug.ts";
 import { initCommands } from "./init.ts";
 import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
+import { opsCommands } from "./ops.ts";
 import { pipelineCommands } from "./pipelines.ts";
 
-export const commands: Command[] = [...dataCommands, ...branchCommands, ...pipelineCommands, ...jobCommands, ...initCommands, ...debugCommands, ...metaCommands];
+export const commands: Command[] = [...dataCommands, ...branchCommands, ...pipelineCommands, ...jobCommands, ...initCommands, ...opsCommands, ...debugCommands, ...metaCommands];

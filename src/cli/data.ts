@@ -15,6 +15,7 @@ import { diffTrees } from "../repo/diff.ts";
 import { globEntries } from "../plan/glob.ts";
 import { leaves } from "../run/inputs.ts";
 import type { ObjectStore } from "../store/types.ts";
+import { verifiedRead, verifiedStream } from "../ops/verify.ts";
 import { bool, int, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { commitJson, fileJson, repoJson } from "./json.ts";
@@ -182,9 +183,22 @@ export const dataCommands: Command[] = [
       if (!toFile && app.out.tty && !bool(p.flags, "force") && (e.type === "dir" || looksBinary(await headOf(app.store, e.hash)))) {
         throw usageError(`get file: ${e.type === "dir" ? `"${a.path}" as tar` : `"${a.path}" is binary`}: not writing it to a terminal`, "redirect or pipe it, use -o FILE, or add --force");
       }
-      const dest = toFile ? fs.createWriteStream(target) : process.stdout;
-      if (e.type === "dir") await pipeline(await tarOf(app, c, a.path), dest);
-      else await pipeline(app.store.stream(e.hash), dest, { end: dest !== process.stdout });
+      // What is served is checked against its hash as it streams (ops/verify.ts); a FILE is
+      // written beside itself and renamed into place only once its bytes proved right.
+      const what = (p: string) => `get file ${a.repo}@${c.id}:${p}`;
+      const source: AsyncIterable<Uint8Array> = e.type === "dir" ? ((await tarOf(app, c, a.path, what)) as AsyncIterable<Uint8Array>) : verifiedStream(app.store, e.hash, () => app.rt.sha256Hasher(), what(e.path));
+      if (!toFile) {
+        // Not pipeline(): a failed check must end the command with its one line, not destroy stdout.
+        for await (const chunk of source) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once("drain", r));
+        return 0;
+      }
+      const tmp = path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.calf-${process.pid}.tmp`);
+      try {
+        await pipeline(source, fs.createWriteStream(tmp));
+        fs.renameSync(tmp, target);
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
       return 0;
     },
   },
@@ -301,7 +315,7 @@ function printFiles(app: App, files: ReturnType<typeof fileJson>[]): void {
   else printTable(app.out, ["PATH", "TYPE", "SIZE"], files.map((f) => [f.path, f.type, humanBytes(f.size_bytes)]));
 }
 
-async function tarOf(app: App, c: Parameters<App["repos"]["listDir"]>[0], dir: string) {
+async function tarOf(app: App, c: Parameters<App["repos"]["listDir"]>[0], dir: string, what: (path: string) => string) {
   const pack = tar.pack();
   const entries = await app.repos.listDir(c, dir, true);
   const strip = dir === "/" ? "" : dir;
@@ -313,7 +327,7 @@ async function tarOf(app: App, c: Parameters<App["repos"]["listDir"]>[0], dir: s
           pack.entry({ name: name + "/", type: "directory", mode: 0o755 });
           continue;
         }
-        const data = await app.store.read(e.hash);
+        const data = await verifiedRead(app.store, e.hash, (b) => app.rt.sha256(b), what(e.path));
         await new Promise<void>((res, rej) => pack.entry({ name, size: data.byteLength, mode: 0o644 }, data, (err) => (err ? rej(err) : res())));
       }
       pack.finalize();

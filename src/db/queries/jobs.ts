@@ -208,3 +208,39 @@ export async function forgetDatum(db: Db, pipeline: string, datum: string): Prom
     return n.length;
   });
 }
+
+/** Every cached datum result, a page at a time (fsck and gc read them all). */
+export async function* eachResult(db: Db, page = 1000): AsyncGenerator<ResultRow & { pipeline: string; job: string }> {
+  let after: [string, string] = ["", ""];
+  for (;;) {
+    const rows = await db.all<any>(
+      "SELECT pipeline, hash, datum, job, outputs FROM datum_results WHERE (pipeline, hash) > (?, ?) ORDER BY pipeline, hash LIMIT ?",
+      [after[0], after[1], page],
+    );
+    for (const r of rows) yield { pipeline: r.pipeline, hash: r.hash, datum: r.datum, job: r.job, outputs: JSON.parse(r.outputs) };
+    if (rows.length < page) return;
+    const last = rows[rows.length - 1];
+    after = [last.pipeline, last.hash];
+  }
+}
+
+/** Successful jobs whose output commit does not exist. */
+export async function jobsWithoutOutput(db: Db): Promise<{ id: string; pipeline: string; outputCommit: string | null }[]> {
+  const rows = await db.all<any>(
+    `SELECT j.id, j.pipeline, j.output_commit FROM jobs j
+      WHERE j.state = 'success' AND (j.output_commit IS NULL OR NOT EXISTS (SELECT 1 FROM commits c WHERE c.id = j.output_commit))
+      ORDER BY j.seq`,
+  );
+  return rows.map((r) => ({ id: r.id, pipeline: r.pipeline, outputCommit: r.output_commit ?? null }));
+}
+
+/** The state of each job of `ids` that exists. */
+export async function jobStates(db: Db, ids: readonly string[]): Promise<Map<string, JobState>> {
+  const out = new Map<string, JobState>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.all<{ id: string; state: JobState }>(`SELECT id, state FROM jobs WHERE id IN (${chunk.map(() => "?").join(",")})`, [...chunk]);
+    for (const r of rows) out.set(r.id, r.state);
+  }
+  return out;
+}

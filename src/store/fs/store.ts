@@ -8,11 +8,14 @@
 // fsynced file by file, so it never waits for other programs' writes. A big
 // streamed object starts its own fsync as soon as it is complete, so its
 // write-out overlaps whatever the caller does next and flush() mostly waits
-// for fsyncs that are already done.
+// for fsyncs that are already done. An object's mtime is when it was last
+// stored or reused (flush and every dedup hit touch it), which is what gc's
+// grace period measures; temp names carry the writer's pid and start time.
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { Runtime } from "../../../runtime/types.ts";
+import { crashPoint } from "../../crash.ts";
 import type { ObjectInfo, ObjectStore, ObjectWriter, StoredObject, WriterSource } from "../types.ts";
 
 const SMALL = 8 << 20; // read files up to this size in one go
@@ -85,19 +88,22 @@ export class FsObjectStore implements ObjectStore {
     return path.join(this.root, hash.slice(0, 2), hash.slice(2));
   }
 
+  /** Whether the object is stored or pending; a stored one counts as just reused (see #reuse). */
   async has(hash: string): Promise<boolean> {
-    return this.#has(hash);
+    return this.#reuse(hash);
   }
 
-  #has(hash: string): boolean {
-    return this.#pending.has(hash) || fs.existsSync(this.finalPath(hash));
-  }
 
   async putBytes(data: Uint8Array): Promise<StoredObject> {
     const hash = this.#rt.sha256(data);
-    if (!this.#has(hash)) {
+    if (!this.#reuse(hash)) {
       const tmp = this.#tmpName();
-      await fsp.writeFile(tmp, data, { mode: 0o444 });
+      try {
+        await fsp.writeFile(tmp, data, { mode: 0o444 });
+      } catch (err) {
+        fs.rmSync(tmp, { force: true }); // a full disk leaves no partial temp file behind
+        throw err;
+      }
       this.#addPending(hash, tmp, null);
     }
     return { hash, size: data.byteLength };
@@ -141,7 +147,7 @@ export class FsObjectStore implements ObjectStore {
     const hash = moved.size <= SYNC_READ
       ? this.#rt.sha256(fs.readFileSync(tmp))
       : moved.size <= SMALL ? this.#rt.sha256(await fsp.readFile(tmp)) : await this.#hashStream(fs.createReadStream(tmp));
-    if (this.#has(hash)) {
+    if (this.#reuse(hash)) {
       fs.unlinkSync(tmp);
     } else {
       fs.chmodSync(tmp, 0o444);
@@ -237,7 +243,7 @@ export class FsObjectStore implements ObjectStore {
         mustBeOpen();
         open = false;
         const hash = hasher.digest();
-        if (this.#has(hash)) {
+        if (this.#reuse(hash)) {
           fs.closeSync(fd);
           fs.unlinkSync(tmp);
         } else if (size >= EARLY_SYNC) {
@@ -300,8 +306,35 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async delete(hash: string): Promise<void> {
-    await fsp.rm(this.finalPath(hash), { force: true });
+  /**
+   * Removes a stored object. With `unchangedSince` (the mtimeMs list() gave),
+   * only if no writer stored or reused it since: it is first renamed aside
+   * (tmp/gc-<pid>-<time>-<hash>), so a writer that looks for it from then on
+   * finds it gone and writes it again, and one that reused it just before has
+   * moved its mtime: then it goes back. A gc killed in between leaves the
+   * aside file for the next leftover sweep, which puts it back (ops/leftovers.ts).
+   */
+  async delete(hash: string, opts: { unchangedSince?: number } = {}): Promise<boolean> {
+    const final = this.finalPath(hash);
+    if (opts.unchangedSince === undefined) {
+      const had = fs.existsSync(final);
+      await fsp.rm(final, { force: true });
+      return had;
+    }
+    const aside = path.join(this.tmpDir, `gc-${process.pid}-${Date.now().toString(36)}-${hash}`);
+    try {
+      fs.renameSync(final, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    }
+    crashPoint("gc.trashed");
+    if (fs.statSync(aside).mtimeMs > opts.unchangedSince) {
+      fs.renameSync(aside, final); // reused meanwhile: keep it (a fresh copy there has the same bytes)
+      return false;
+    }
+    fs.unlinkSync(aside);
+    return true;
   }
 
   async *list(): AsyncIterable<ObjectInfo> {
@@ -343,7 +376,11 @@ export class FsObjectStore implements ObjectStore {
         fs.mkdirSync(dir, { recursive: true });
         this.#knownDirs.add(dir);
       }
+      // Stored now, whenever it was written: gc's grace period counts from here.
+      const now = new Date();
+      fs.utimesSync(tmp, now, now);
       fs.renameSync(tmp, this.finalPath(hash));
+      crashPoint("object.stored");
       // Renamed: readers must now find it at its final path (localPath, #open retry).
       if (this.#pending.get(hash)?.tmp === tmp) this.#pending.delete(hash);
       dirs.add(dir);
@@ -369,6 +406,26 @@ export class FsObjectStore implements ObjectStore {
   #addPending(hash: string, tmp: string, synced: Promise<void> | null): void {
     if (this.#pending.has(hash)) fs.rmSync(tmp, { force: true }); // a concurrent writer won
     else this.#pending.set(hash, { tmp, synced });
+    crashPoint("object.written");
+  }
+
+  /**
+   * Whether `hash` is pending or stored; a stored one has its mtime set to now,
+   * because the caller is about to reference it and gc must count it as fresh.
+   * False when it is gone, also when gc moved it aside a moment ago: then the
+   * caller writes it again.
+   */
+  #reuse(hash: string): boolean {
+    if (this.#pending.has(hash)) return true;
+    const now = new Date();
+    try {
+      fs.utimesSync(this.finalPath(hash), now, now);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return false;
+      return fs.existsSync(this.finalPath(hash)); // e.g. a read-only data dir: present is present
+    }
   }
 
   async #hashStream(stream: AsyncIterable<Uint8Array>): Promise<string> {
@@ -377,6 +434,7 @@ export class FsObjectStore implements ObjectStore {
     return h.digest();
   }
 
+  /** tmp/obj-<pid>-<ms, base 36>-<n>: ops/leftovers.ts tells a live writer's temp file from a dead one's by these. */
   #tmpName(): string {
     return path.join(this.tmpDir, `obj-${process.pid}-${Date.now().toString(36)}-${this.#seq++}`);
   }
