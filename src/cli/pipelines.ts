@@ -17,10 +17,11 @@ import { everyone, killOrphans } from "../transform/orphans.ts";
 import { runForever, runOnce } from "../run/scheduler.ts";
 import { displayPath, loadSpecs, SpecErrors, syncPipelines } from "../run/sync.ts";
 import { versionHash } from "../run/version.ts";
+import { reclaimAtStart } from "../ops/gc.ts";
 import { bool, int } from "./args.ts";
 import type { Command } from "./command.ts";
 import { pipelineJson } from "./json.ts";
-import { printFields, printJson, printTable, short, type Out } from "./output.ts";
+import { humanBytes, printFields, printJson, printTable, short, type Out } from "./output.ts";
 import { specJson } from "./specjson.ts";
 
 export async function requirePipeline(app: App, name: string): Promise<PipelineRow> {
@@ -28,6 +29,14 @@ export async function requirePipeline(app: App, name: string): Promise<PipelineR
   if (p) return p;
   const close = suggest(name, (await listPipelines(app.db)).map((x) => x.name));
   throw notFound(`pipeline "${name}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
+}
+
+/** Says what a runner's start removed of a previous run's leftovers (nothing when there were none). */
+async function reportReclaimed(app: App, r: Awaited<ReturnType<typeof reclaimAtStart>>): Promise<void> {
+  if (!r.files && !r.scratch && !r.restored) return;
+  const parts = [r.files ? `${r.files} temp file${r.files === 1 ? "" : "s"}` : "", r.scratch ? `${r.scratch} scratch folder${r.scratch === 1 ? "" : "s"}` : ""].filter(Boolean);
+  if (parts.length) app.out.info(`calf run: removed ${parts.join(" and ")} (${humanBytes(r.bytes)}) left by a calf that was killed or failed`);
+  if (r.restored) app.out.info(`calf run: put back ${r.restored} object${r.restored === 1 ? "" : "s"} a killed gc had moved aside`);
 }
 
 /** A plan this big asks for a GC before its output is written (as planJob does between its phases). */
@@ -170,6 +179,7 @@ export const pipelineCommands: Command[] = [
     async run(app, p) {
       const progress = makeProgress((s) => process.stderr.write(s), !!process.stderr.isTTY, app.out.quiet);
       const base = { names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), progress };
+      await reportReclaimed(app, await reclaimAtStart(app)); // what killed or failed writers left (ops/gc.ts)
       try {
         if (!bool(p.flags, "once")) {
           const stop = new AbortController();

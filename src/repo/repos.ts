@@ -10,6 +10,7 @@ import { checkName, splitAncestry } from "./paths.ts";
 import { applyChanges, emptyTree, lookup, walk, type Change, type Sha256, type WalkEntry } from "./tree.ts";
 import { TreeStore } from "./treestore.ts";
 import { suggest } from "../spec/suggest.ts";
+import { crashPoint } from "../crash.ts";
 
 export type Origin = "user" | "job" | "spout" | "cron";
 
@@ -226,6 +227,7 @@ export class Repos {
       await tx.run("INSERT INTO branches (repo, name, head) VALUES (?, ?, ?) ON CONFLICT (repo, name) DO UPDATE SET head = excluded.head", [c.repo, c.branch, id]);
     }
     if (c.extra) await c.extra(tx, id);
+    crashPoint("commit.tx");
     return {
       id, repo: c.repo, branch: c.branch, parent, origin: c.origin, started: now, finished: finished ? now : null,
       tree: c.root, sizeBytes: c.size, provenance, job: c.job ?? null, message: c.message ?? "",

@@ -26,6 +26,7 @@ import type { SandboxPlan } from "../transform/sandbox.ts";
 import type { Slot } from "../transform/slot.ts";
 import { saltOf } from "./version.ts";
 import { forEachLimit } from "../repo/files.ts";
+import { crashPoint } from "../crash.ts";
 
 /** Datums from which a plan collects garbage between phases. */
 const BIG_PLAN = 20_000;
@@ -308,6 +309,7 @@ async function mergeJob(app: App, p: PipelineRow, items: PlanItem[], outcomes: M
   for (const f of merged.files) {
     const file = f.parts.length === 1 ? { hash: f.parts[0]!, size: f.size } : await app.store.concat(f.parts);
     changes.push({ path: f.path, file });
+    crashPoint("merge.file");
   }
   const sha256 = (s: string) => app.rt.sha256(s);
   const empty = emptyTree(sha256);
@@ -354,6 +356,7 @@ class ResultRecorder {
       try {
         await this.#app.store.flush();
         await this.#app.db.write((tx) => saveResults(tx, this.#pipeline, this.#job, batch));
+        crashPoint("datum.recorded");
       } catch (err) {
         this.#error ??= err;
       }

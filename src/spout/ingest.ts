@@ -4,6 +4,7 @@
 // short. Knows nothing of commits; the caller decides what an archive becomes.
 import type { ObjectStore, ObjectWriter, WriterSource } from "../store/types.ts";
 import { TarFramer, type TarEvent } from "./framing.ts";
+import { crashPoint } from "../crash.ts";
 
 /** A file of an archive, already in the object store. */
 export interface StoredEntry {
@@ -57,6 +58,7 @@ class Archives {
         return;
       case "entryEnd":
         if (this.#file) this.#files.push({ path: this.#file.path, ...this.#file.out.close() });
+        crashPoint("spout.entry");
         this.#file = null;
         return;
     }

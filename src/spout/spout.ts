@@ -20,6 +20,7 @@ import { commitArchive, type SpoutTarget } from "./commit.ts";
 import { FifoReader } from "./fifo.ts";
 import { ingest, type ArchiveOutcome } from "./ingest.ts";
 import { loadMarker, markerEntry, type MarkerTree } from "./marker.ts";
+import { crashPoint } from "../crash.ts";
 
 export interface SpoutOptions {
   sandbox: SandboxPlan | null;
@@ -84,6 +85,7 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
         note(`rejected archive ${a.archive}: ${r.reason}`);
       } else if (r.kind === "commit") {
         result.commits++;
+        crashPoint("spout.committed");
         if (r.marker) marker = r.marker;
         opts.onCommit?.(r.commit);
       } else if (r.kind === "marker") {
