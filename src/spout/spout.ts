@@ -21,6 +21,7 @@ import { FifoReader } from "./fifo.ts";
 import { ingest, type ArchiveOutcome } from "./ingest.ts";
 import { loadMarker, markerEntry, type MarkerTree } from "./marker.ts";
 import { crashPoint } from "../crash.ts";
+import { diskFullReason, isDiskFull } from "../errors.ts";
 
 export interface SpoutOptions {
   sandbox: SandboxPlan | null;
@@ -38,7 +39,7 @@ export interface SpoutResult {
   commits: number;
   /** Archives refused for their content (names, entry types, malformed headers, path clashes). */
   rejected: number;
-  /** Archives cut short by an end of file (the writer closed the pipe or exited mid-archive). */
+  /** Archives discarded: cut short by an end of file (the writer closed the pipe or exited mid-archive), or that did not fit on the disk. */
   truncated: number;
 }
 
@@ -79,7 +80,16 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
         note(`${a.kind === "rejected" ? "rejected" : "discarded"} archive ${a.archive}: ${a.reason}`);
         return;
       }
-      const r = await commitArchive(app, target, a.files, marker);
+      let r: Awaited<ReturnType<typeof commitArchive>>;
+      try {
+        r = await commitArchive(app, target, a.files, marker);
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        // Nothing of it was committed (the transaction rolled back, or never began): drop it, go on.
+        result.truncated++;
+        note(`discarded archive ${a.archive}: calf could not commit it: ${diskFullReason(err)}`);
+        return;
+      }
       if (r.kind === "refused") {
         result.rejected++;
         note(`rejected archive ${a.archive}: ${r.reason}`);

@@ -102,7 +102,7 @@ export class FsObjectStore implements ObjectStore {
         await fsp.writeFile(tmp, data, { mode: 0o444 });
       } catch (err) {
         fs.rmSync(tmp, { force: true }); // a full disk leaves no partial temp file behind
-        throw err;
+        throw withPath(err, tmp);
       }
       this.#addPending(hash, tmp, null);
     }
@@ -237,7 +237,11 @@ export class FsObjectStore implements ObjectStore {
         mustBeOpen();
         hasher.update(buf);
         size += buf.byteLength;
-        for (let off = 0; off < buf.byteLength; ) off += fs.writeSync(fd, buf, off);
+        try {
+          for (let off = 0; off < buf.byteLength; ) off += fs.writeSync(fd, buf, off);
+        } catch (err) {
+          throw withPath(err, tmp);
+        }
       },
       close: () => {
         mustBeOpen();
@@ -438,4 +442,10 @@ export class FsObjectStore implements ObjectStore {
   #tmpName(): string {
     return path.join(this.tmpDir, `obj-${process.pid}-${Date.now().toString(36)}-${this.#seq++}`);
   }
+}
+
+/** A write error names its file (writeSync's does not), for "no space left on device (write /data/tmp/obj-…)". */
+function withPath(err: unknown, file: string): unknown {
+  if (err && typeof err === "object" && !("path" in err)) (err as { path?: string }).path = file;
+  return err;
 }
