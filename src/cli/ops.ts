@@ -46,15 +46,13 @@ export const opsCommands: Command[] = [
     flagHelp: {
       repair: "remove unreferenced objects (older than --grace) and leftover temp files and scratch folders",
       quick: "check that objects exist with their recorded size, without re-reading them",
-      grace: "DURATION: with --repair, keep unreferenced objects stored or reused this recently (default 1h)",
+      grace: "DURATION: unreferenced objects stored or reused this recently are young: --repair keeps them (default 1h)",
     },
     examples: ["calf fsck", "calf fsck --quick -o json | jq '.problems[].message'", "calf fsck --repair --grace 0s   # nothing else runs"],
     maxArgs: 0, mode: "read",
     async run(app, p) {
-      const repair = bool(p.flags, "repair");
       const graceMs = graceOf(p.flags);
-      if (!repair && str(p.flags, "grace") !== undefined) throw usageError("--grace applies to --repair", "add --repair, or leave --grace out");
-      const report = await fsck(app, { verify: !bool(p.flags, "quick"), repair: repair ? { graceMs } : undefined, now: () => app.now().getTime() });
+      const report = await fsck(app, { verify: !bool(p.flags, "quick"), repair: bool(p.flags, "repair"), graceMs, now: () => app.now().getTime() });
       if (app.out.json) printJson(app.out, fsckJson(report));
       else printFsck(app.out, report, graceMs);
       if (!report.ok) {

@@ -34,8 +34,10 @@ export interface Problem {
 export interface FsckOptions {
   /** Re-read every referenced object and check its hash (false: existence and size only). */
   verify: boolean;
-  /** Remove unreferenced objects older than graceMs and leftovers (as gc does). */
-  repair?: { graceMs: number };
+  /** Remove unreferenced objects older than graceMs, and leftovers (as gc does). */
+  repair?: boolean;
+  /** Unreferenced objects stored or reused this recently are "young" (kept by repair and gc). */
+  graceMs: number;
   now: () => number;
 }
 
@@ -102,7 +104,7 @@ export async function fsck(app: OpsApp, opts: FsckOptions): Promise<FsckReport> 
   for (const p of await checkIndexes(app)) problems.push({ kind: "datum_index", pipeline: p.pipeline, commit: p.commit ?? undefined, message: p.message });
 
   const unreferenced = { ...tally(), young: 0 };
-  const cutoff = opts.now() - (opts.repair?.graceMs ?? 0);
+  const cutoff = opts.now() - opts.graceMs;
   const sweep: [string, number, number][] = [];
   for (const [hash, s] of stored) {
     if (refs.objects.has(hash)) continue;

@@ -55,6 +55,8 @@ const SAMPLES: Record<string, Sample> = {
   "restart datum": { args: ["{J}", "{D}"], noStdout: "changes the pipeline; notices go to stderr" },
   logs: { args: ["-p", "up"] },
   init: { args: [], noStdout: "notices go to stderr", creates: ["pipelines", ".calf"] },
+  fsck: { args: ["--quick"] },
+  gc: { args: ["--dry-run"] },
   "debug dump": { args: ["-"] },
   help: { args: [] },
   completion: { args: ["bash"] },
