@@ -1,10 +1,7 @@
-// The soak: `npm run soak -- --minutes N`. calf runs as a service (`calf run`)
-// over a marker spout that writes a sequence (1, 2, 3, ...), a cron pipeline
-// and a two-stage DAG fed by the spout, while this script kill -9s the spout
-// and the runner at random and restarts the runner. It samples the runner's
-// RSS and open fds, temp files, scratch folders and processes; at the end it
-// checks the exact sequence (no gap, no duplicate), every derived output, fsck
-// and gc, and fails on growth. Bounded by --minutes; prints the figures.
+// The soak (`npm run soak -- --minutes N`): `calf run` as a service over a marker spout writing
+// 1, 2, 3, ..., a cron pipeline and a two-stage DAG, while the spout and the runner are kill -9'd
+// at random; samples RSS, fds, temp files, scratch and processes; at the end checks the exact
+// sequence, every derived output, fsck and gc, and growth. Prints the figures.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -6,12 +6,12 @@ import { failed, usageError } from "../errors.ts";
 import { fsck, type FsckReport } from "../ops/fsck.ts";
 import { DEFAULT_GRACE_MS, gc, type GcReport, type Tally } from "../ops/gc.ts";
 import { parseDuration } from "../spec/duration.ts";
-import { bool, str } from "./args.ts";
+import { bool, str, type Parsed } from "./args.ts";
 import type { Command } from "./command.ts";
 import { humanBytes, printJson, printable, type Out } from "./output.ts";
 
-function graceOf(flags: Record<string, unknown>): number {
-  const text = str(flags as never, "grace");
+function graceOf(flags: Parsed["flags"]): number {
+  const text = str(flags, "grace");
   if (text === undefined) return DEFAULT_GRACE_MS;
   let ms: number;
   try {

@@ -1,9 +1,7 @@
-// calf gc: removes objects nothing references (no commit, open or finished,
-// no spout marker, no cached datum result), and the temp files and scratch
-// folders dead writers left. Safe beside a running runner or put: an object
-// stored or reused within the grace period is kept (a writer may be about to
-// commit it), and each removal is atomic against writers (ObjectStore.delete
-// with unchangedSince). Works through ObjectStore.list()/delete() only.
+// calf gc: removes objects nothing references (no commit, open or finished, no marker, no
+// cached result) and what dead writers left. Safe beside a runner or a put: objects stored
+// or reused within the grace period stay, and each removal is atomic against writers
+// (ObjectStore.delete with unchangedSince). Only ObjectStore.list()/delete(): any driver.
 import type { App } from "../app.ts";
 import { jobStates } from "../db/queries/jobs.ts";
 import { failed } from "../errors.ts";

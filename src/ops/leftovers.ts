@@ -1,9 +1,7 @@
-// Files a killed or failed calf leaves behind: temp objects (<data>/tmp/obj-
-// <pid>-<ms36>-<n>), objects gc had moved aside (tmp/gc-<pid>-<ms36>-<hash>),
-// and scratch folders (<data>/scratch/<job> and spout-...). A temp file is
-// live while its writer runs: its pid is alive and that process started
-// before the file was named (so a reused pid does not keep it). Found here,
-// removed (or put back, for gc's aside files) by reclaim().
+// What a killed or failed calf leaves: temp objects (tmp/obj-<pid>-<ms36>-<n>), objects gc
+// moved aside (tmp/gc-<pid>-<ms36>-<hash>) and scratch folders. A temp file is live while its
+// writer runs: its pid alive, started before the file was named (a reused pid does not keep
+// it). findLeftovers() finds them; reclaim() removes them (puts gc's aside objects back).
 import * as fs from "node:fs";
 import * as path from "node:path";
 

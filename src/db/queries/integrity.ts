@@ -1,4 +1,5 @@
-// The database's own consistency check (SQLite's PRAGMA integrity_check), for fsck.
+// The database's own consistency check (SQLite's PRAGMA integrity_check), for fsck:
+// b-tree structure and indexes, not what the rows mean (ops/fsck.ts checks that).
 import type { Db } from "../client.ts";
 
 /** ["ok"] when the database file is sound, else SQLite's findings (at most `max`). */

@@ -8,9 +8,7 @@
 // fsynced file by file, so it never waits for other programs' writes. A big
 // streamed object starts its own fsync as soon as it is complete, so its
 // write-out overlaps whatever the caller does next and flush() mostly waits
-// for fsyncs that are already done. An object's mtime is when it was last
-// stored or reused (flush and every dedup hit touch it), which is what gc's
-// grace period measures; temp names carry the writer's pid and start time.
+// for fsyncs that are already done. An object's mtime says when it was last stored or reused.
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
