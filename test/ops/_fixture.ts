@@ -17,7 +17,7 @@ transform: {cmd: [sh, feed.sh]}
 spout: {marker: offset}
 `;
 
-const FEED_SH = 'cd "$(mktemp -d)"; echo spouted > s.txt; echo 1 > offset; tar -cf "$PFS_ROOT/out" s.txt offset\n';
+const FEED_SH = 'cd "$(mktemp -d -p "$PWD")"; echo spouted > s.txt; echo 1 > offset; tar -cf "$PFS_ROOT/out" s.txt offset\n';
 
 /** data (/a, then /dir/b: two commits), copy's job over it, feed's archive with its marker, then an open commit on data@dev with /open.txt. */
 export async function populate(t: TestApp): Promise<void> {

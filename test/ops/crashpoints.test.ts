@@ -49,7 +49,7 @@ const headsBeforeOrAfter = (s: State, before: State, after: State): string | nul
 
 const SEQ_SPOUT = [
   'n=$(cat "$PFS_ROOT/offset" 2>/dev/null || echo 0)',
-  'cd "$(mktemp -d)"; mkdir n; exec 3>"$PFS_ROOT/out"',
+  'cd "$(mktemp -d -p "$PWD")"; mkdir n; exec 3>"$PFS_ROOT/out"',
   "while [ $n -lt 3 ]; do n=$((n+1)); echo $n > n/$n; echo $n > offset; tar -cf - n/$n offset >&3; done",
 ].join("\n");
 

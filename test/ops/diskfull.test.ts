@@ -67,7 +67,7 @@ describe.skipIf(smallFsWhyNot !== null)("a full disk", () => {
     // Three archives on one open: 1 (small), 2 (2 MB: does not fit), 3 (small). Each carries the marker.
     const script = [
       'n=$(cat "$PFS_ROOT/offset" 2>/dev/null || echo 0)',
-      'cd "$(mktemp -d)"', 'exec 3>"$PFS_ROOT/out"',
+      'cd "$(mktemp -d -p "$PWD")"', 'exec 3>"$PFS_ROOT/out"',
       "for i in 1 2 3; do",
       "  [ $i -le $n ] && continue",
       '  if [ $i = 2 ]; then head -c 2000000 /dev/urandom > f$i; else echo $i > f$i; fi',
@@ -92,7 +92,7 @@ describe.skipIf(smallFsWhyNot !== null)("a full disk", () => {
     // big archive fits. (The spout resumed past marker 3: resending archive 2 is up to it.)
     small.unfill();
     expect(json(ok(["gc", "--grace", "0s", "-o", "json"])).referenced).toBeGreaterThan(0);
-    fs.writeFileSync(path.join(cwd, "pipelines", "feed.sh"), 'cd "$(mktemp -d)"; head -c 2000000 /dev/zero > f4; tar -cf "$PFS_ROOT/out" f4\n');
+    fs.writeFileSync(path.join(cwd, "pipelines", "feed.sh"), 'cd "$(mktemp -d -p "$PWD")"; head -c 2000000 /dev/zero > f4; tar -cf "$PFS_ROOT/out" f4\n');
     ok(["run", "--once"]);
     expect(paths()).toEqual([["/f1", 2], ["/f3", 2], ["/f4", 2000000]]);
     expect(ok(["fsck"]).stdout).toContain("unreferenced: none");

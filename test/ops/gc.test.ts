@@ -52,7 +52,7 @@ describe("gc()", () => {
   test("gc() reclaims a discarded spout archive and keeps everything history, markers, open commits and the cache need", async () => {
     t.spec("bad", "pipeline: {name: bad}\ntransform: {cmd: [sh, bad.sh]}\nspout: {}\n");
     fs.writeFileSync(path.join(t.pipelinesDir, "bad.sh"), [
-      'cd "$(mktemp -d)"; exec 3>"$PFS_ROOT/out"',
+      'cd "$(mktemp -d -p "$PWD")"; exec 3>"$PFS_ROOT/out"',
       // Its first file is stored before calf meets the escaping entry and discards the archive;
       // the next archive's commit makes it durable (as an object nothing references).
       "echo 'bytes of a discarded archive' > dropped.txt; mkdir -p x; echo evil > x/e",
