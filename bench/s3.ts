@@ -84,11 +84,11 @@ try {
   const farEnv = storeEnvFrom({ ...server.env, CALF_S3_ENDPOINT: far.endpoint });
   let prefix = 0;
   const rows = [
-    await measure("fs (data dir objects/)", (d) => openStore("file:", { env, dataDir: d, cwd: work, rt })),
-    await measure("s3 (s3rver on loopback), 16 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env, dataDir: d, cwd: work, rt })),
-    await measure("s3, 1 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env, dataDir: d, cwd: work, rt, s3: { concurrency: 1 } })),
-    await measure("s3 +10 ms per request, 16 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env: farEnv, dataDir: d, cwd: work, rt })),
-    await measure("s3 +10 ms per request, 1 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env: farEnv, dataDir: d, cwd: work, rt, s3: { concurrency: 1 } })),
+    await measure("fs (data dir objects/)", (d) => openStore("file:", { env, dataDir: d, cwd: work, rt, clock: { now: () => new Date() } })),
+    await measure("s3 (s3rver on loopback), 16 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env, dataDir: d, cwd: work, rt, clock: { now: () => new Date() } })),
+    await measure("s3, 1 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env, dataDir: d, cwd: work, rt, clock: { now: () => new Date() }, s3: { concurrency: 1 } })),
+    await measure("s3 +10 ms per request, 16 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env: farEnv, dataDir: d, cwd: work, rt, clock: { now: () => new Date() } })),
+    await measure("s3 +10 ms per request, 1 in flight", (d) => openStore(`s3://${server.bucket}/bench-${prefix++}`, { env: farEnv, dataDir: d, cwd: work, rt, clock: { now: () => new Date() }, s3: { concurrency: 1 } })),
   ];
   const cols = Object.keys(rows[0]!.figures);
   const m = describeMachine(process.execPath, "");

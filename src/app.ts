@@ -78,7 +78,7 @@ export async function openApp(rt: Runtime, settings: Settings, out: Out, host: H
   try {
     const db = await openDb(settings.dbUrl, { authToken: settings.authToken });
     if (!opts.runner) db.afterWrite = () => wakeRunner(settings.dataDir);
-    const store: ObjectStore = opts.store ?? new FsObjectStore(settings.dataDir, rt);
+    const store: ObjectStore = opts.store ?? new FsObjectStore(settings.dataDir, rt, host.clock);
     const clock = host.clock;
     const now = () => clock.now();
     const repos = new Repos({ db, store, sha256: (s) => rt.sha256(s), now });

@@ -38,3 +38,35 @@ export function exitCodeOf(err: unknown): number {
       return 2;
   }
 }
+
+/** Error codes that mean "the disk (or the quota, or the database file) is full". */
+const FULL_CODES = new Set(["ENOSPC", "EDQUOT", "SQLITE_FULL"]);
+
+/** Whether `err` (or an error it wraps) says the disk or the database is full: ENOSPC, EDQUOT, SQLITE_FULL. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (FULL_CODES.has(String((e as { code?: unknown }).code))) return true;
+    const msg = (e as { message?: unknown }).message;
+    if (typeof msg === "string" && /^(ENOSPC|EDQUOT|SQLITE_FULL)\b|database or disk is full/.test(msg)) return true;
+  }
+  return false;
+}
+
+/** "no space left on device (write /data/tmp/obj-1-2)": the why of a disk-full error, with what the system was doing. */
+export function diskFullReason(err: unknown): string {
+  const e = err as { code?: unknown; syscall?: unknown; path?: unknown; message?: unknown };
+  if (String(e.code) === "SQLITE_FULL" || /SQLITE_FULL|database or disk is full/.test(String(e.message))) {
+    return "no space left on device (the database could not grow: SQLITE_FULL)";
+  }
+  const what = [e.syscall, e.path].filter((x) => typeof x === "string" && x).join(" ");
+  const why = String(e.code) === "EDQUOT" ? "disk quota exceeded" : "no space left on device";
+  return what ? `${why} (${what})` : why;
+}
+
+/** One error line for a disk-full failure of `what` ("put file r@master:/x"); run-time failure, exit 1. */
+export function diskFull(what: string, cause: unknown): CalfError {
+  return new CalfError("failed", `${what}: ${diskFullReason(cause)}`, {
+    hint: "free space where the data dir lives (df -h), then run it again: nothing partial was committed, and calf gc removes what the failed write left",
+    cause,
+  });
+}

@@ -9,7 +9,8 @@ import { commands } from "./cli/commands.ts";
 import { missingData } from "./cli/datadir.ts";
 import { commandHelp, overviewHelp, topicHelp } from "./cli/help.ts";
 import type { Out } from "./cli/output.ts";
-import { CalfError, exitCodeOf, usageError } from "./errors.ts";
+import { armCrash } from "./crash.ts";
+import { CalfError, diskFull, exitCodeOf, isDiskFull, usageError } from "./errors.ts";
 import { timerSleep, type Host } from "./host.ts";
 import { openStore, storeEnvFrom } from "./store/open.ts";
 import { VERSION, versionLine } from "./version.ts";
@@ -57,14 +58,19 @@ async function main(): Promise<number> {
   let cmd: Command | null = null;
   onClosedOutput(() => cmd === null || cmd.mode === "read" || cmd.mode === "none");
   const rt = await loadRuntime();
+  // The crash-point suite's switch (src/crash.ts), read once here; unset, every crashPoint() is a no-op.
+  const badCrash = armCrash(process.env.CALF_CRASH_AT);
+  if (badCrash) return report("", usageError(badCrash));
   let parsed: Parsed;
   try {
     parsed = parseArgs(rt.args(), commands);
   } catch (err) {
-    return report(err);
+    return report("", err);
   }
   const { flags } = parsed;
   cmd = parsed.command as Command | null;
+  // What a failure is about, for errors that do not say it themselves (disk full): "put file r@master:/x".
+  const what = cmd ? [...cmd.words, ...parsed.args].join(" ") : "";
   if (bool(flags, "help")) {
     process.stdout.write(parsed.topic ? topicHelp(parsed.topic[0]!, commands) : cmd ? commandHelp(cmd) : overviewHelp(commands, VERSION));
     return 0;
@@ -79,7 +85,7 @@ async function main(): Promise<number> {
   }
   const fmt = str(flags, "output");
   // A command that gives -o a meaning of its own (get file -o FILE) checks it itself.
-  if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(usageError(`-o takes json or text, got "${fmt}"`));
+  if (fmt && fmt !== "json" && fmt !== "text" && !cmd.flagHelp?.output) return report(what, usageError(`-o takes json or text, got "${fmt}"`));
   const host: Host = {
     env: { ...process.env }, cwd: process.cwd(), cpus: navigator.hardwareConcurrency ?? 2,
     clock: { now: () => new Date(), sleep: timerSleep }, self: selfCommand(rt.name),
@@ -88,7 +94,7 @@ async function main(): Promise<number> {
   const settings = resolveSettings({ dataDir: str(flags, "data-dir"), pipelines: str(flags, "pipelines"), db: str(flags, "db"), store: str(flags, "store") }, host.env, cwd);
   const out = makeOut(flags);
   // Built only when the data dir is opened: a bad --store fails the commands that use it, not `calf lint`.
-  const store = () => openStore(settings.storeUrl, { env: storeEnvFrom(host.env), dataDir: settings.dataDir, cwd, rt });
+  const store = () => openStore(settings.storeUrl, { env: storeEnvFrom(host.env), dataDir: settings.dataDir, cwd, rt, clock: host.clock });
   if (cmd.mode === "none") {
     const opened: App[] = [];
     const ctx = {
@@ -103,23 +109,23 @@ async function main(): Promise<number> {
     try {
       return await cmd.run(ctx, parsed);
     } catch (err) {
-      return report(err);
+      return report(what, err);
     } finally {
       for (const a of opened) a.close();
     }
   }
   const missing = cmd.mode !== "read" && cmd.createsData ? null : missingData(settings, cwd);
-  if (missing) return report(missing);
+  if (missing) return report(what, missing);
   let app;
   try {
     app = await openApp(rt, settings, out, host, { write: cmd.mode !== "read", runner: cmd.mode === "runner", store: store() });
   } catch (err) {
-    return report(err);
+    return report(what, err);
   }
   try {
     return await cmd.run(app, parsed);
   } catch (err) {
-    return report(err);
+    return report(what, err);
   } finally {
     app.close();
   }
@@ -133,10 +139,12 @@ function selfCommand(runtime: "bun" | "deno"): string[] {
   return runtime === "deno" ? [process.execPath, "run", "-A", script] : [process.execPath, script];
 }
 
-function report(err: unknown): number {
+function report(what: string, err: unknown): number {
   // The reader of stdout went away mid-stream (get file | head -c1): not an error.
   const code = (err as { code?: string } | null)?.code;
   if (isEpipe(err) || (stdoutGone && (code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_PREMATURE_CLOSE"))) return 0;
+  // A full disk (ENOSPC) or database (SQLITE_FULL) is the user's to fix, not calf's bug: say what failed.
+  if (!(err instanceof CalfError) && isDiskFull(err)) err = diskFull(what || "calf", err);
   if (err instanceof CalfError) {
     process.stderr.write(`calf: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);

@@ -12,6 +12,7 @@ import { debugCommands } from "./debug.ts";
 import { initCommands } from "./init.ts";
 import { jobCommands } from "./jobs.ts";
 import { metaCommands } from "./meta.ts";
+import { opsCommands } from "./ops.ts";
 import { pipelineCommands } from "./pipelines.ts";
 import { viewCommands } from "./views.ts";
 import { storeCommands } from "./store.ts";
@@ -19,5 +20,5 @@ import { installServiceCommand } from "./service.ts";
 
 export const commands: Command[] = [
   ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands,
-  ...viewCommands, installServiceCommand, ...initCommands, ...storeCommands, ...debugCommands, ...metaCommands,
+  ...viewCommands, installServiceCommand, ...initCommands, ...opsCommands, ...storeCommands, ...debugCommands, ...metaCommands,
 ];

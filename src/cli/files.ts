@@ -14,6 +14,7 @@ import { globEntries } from "../plan/glob.ts";
 import { bool, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { headOf, tarOf } from "./_bytes.ts";
+import { verifiedStream } from "../ops/verify.ts";
 import { fileJson } from "../shapes.ts";
 import { humanBytes, looksBinary, printable, printJson, printTable } from "./output.ts";
 
@@ -112,9 +113,23 @@ export const fileCommands: Command[] = [
       if (!toFile && app.out.tty && !bool(p.flags, "force") && (e.type === "dir" || looksBinary(await headOf(app.store, e.hash)))) {
         throw usageError(`get file: ${e.type === "dir" ? `"${a.path}" as tar` : `"${a.path}" is binary`}: not writing it to a terminal`, "redirect or pipe it, use -o FILE, or add --force");
       }
-      const dest = toFile ? fs.createWriteStream(target) : process.stdout;
-      if (e.type === "dir") await pipeline(await tarOf(app, c, a.path), dest);
-      else await pipeline(app.store.stream(e.hash), dest, { end: dest !== process.stdout });
+      // What is served is checked against its hash as it streams (ops/verify.ts); a FILE is
+      // written beside itself and renamed into place only once its bytes proved right.
+      const what = (p: string) => `get file ${a.repo}@${c.id}:${p}`;
+      const source: AsyncIterable<Uint8Array> = e.type === "dir" ? ((await tarOf(app, c, a.path, what)) as AsyncIterable<Uint8Array>) : verifiedStream(app.store, e.hash, () => app.rt.sha256Hasher(), what(e.path));
+      if (!toFile) {
+        // Not pipeline(): a failed check must end the command with its one line, not destroy stdout.
+        for await (const chunk of source) if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once("drain", r));
+        await new Promise<void>((resolve) => process.stdout.write(new Uint8Array(0), () => resolve())); // written, not just queued
+        return 0;
+      }
+      const tmp = path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.calf-${process.pid}.tmp`);
+      try {
+        await pipeline(source, fs.createWriteStream(tmp));
+        fs.renameSync(tmp, target);
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
       return 0;
     },
   },

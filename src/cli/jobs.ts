@@ -2,7 +2,8 @@
 // definition carries its help: flag descriptions and examples.
 import type { App } from "../app.ts";
 import { resultOutputs } from "../db/queries/datums.ts";
-import { forgetDatum, getDatum, getJob, listDatums, listJobs, type DatumRow, type JobRow, type JobState } from "../db/queries/jobs.ts";
+import { getDatum, getJob, listDatums, listJobs, type DatumRow, type JobRow, type JobState } from "../db/queries/jobs.ts";
+import { forgetDatum } from "../db/queries/results.ts";
 import { failed, notFound, usageError } from "../errors.ts";
 import { parseRepoRef } from "../repo/paths.ts";
 import { suggest } from "../spec/suggest.ts";

@@ -1,6 +1,6 @@
 // What every runner command (run, run --once, serve) starts with: the stop
 // signals (SIGTERM/SIGINT abort with a Stopped reason that jobs record), the
-// terminal observer, the dead-job sweep; and the service loop woken by data
+// terminal observer, the dead-job sweep, the leftovers of dead writers; and the service loop woken by data
 // commands and spec changes.
 import type { App } from "../app.ts";
 import { everyone, killOrphans } from "../transform/orphans.ts";
@@ -8,6 +8,8 @@ import { fanOut, type RunObserver } from "../observe.ts";
 import { terminalObserver } from "../run/progress.ts";
 import { runForever, startRunner } from "../run/scheduler.ts";
 import { Waker } from "../wake.ts";
+import { reclaimAtStart } from "../ops/gc.ts";
+import { humanBytes } from "./output.ts";
 
 /** The abort reason of a stop by signal: jobs record its message. */
 export class Stopped extends Error {
@@ -31,6 +33,7 @@ export async function openRunner(app: App, extra: RunObserver[] = []): Promise<R
   const err = app.out.stderr;
   const observer = fanOut(terminalObserver({ write: err.write, tty: err.tty, quiet: app.out.quiet, columns: err.columns, clock: app.clock }), ...extra);
   const dead = await startRunner(app);
+  reportReclaimed(app, await reclaimAtStart(app)); // what killed or failed writers left (ops/gc.ts)
   if (dead.length) app.out.info(`calf: marked ${dead.length} job${dead.length === 1 ? "" : "s"} a dead runner left running as killed; their finished datums will be skipped`);
   return {
     signal: stop.signal,
@@ -40,6 +43,14 @@ export async function openRunner(app: App, extra: RunObserver[] = []): Promise<R
       await killOrphans(app.rt, everyone); // nothing a transform started outlives the runner
     },
   };
+}
+
+/** Says what a runner's start removed of a previous run's leftovers (nothing when there were none). */
+function reportReclaimed(app: App, r: Awaited<ReturnType<typeof reclaimAtStart>>): void {
+  if (!r.files && !r.scratch && !r.restored) return;
+  const parts = [r.files ? `${r.files} temp file${r.files === 1 ? "" : "s"}` : "", r.scratch ? `${r.scratch} scratch folder${r.scratch === 1 ? "" : "s"}` : ""].filter(Boolean);
+  if (parts.length) app.out.info(`calf: removed ${parts.join(" and ")} (${humanBytes(r.bytes)}) left by a calf that was killed or failed`);
+  if (r.restored) app.out.info(`calf: put back ${r.restored} object${r.restored === 1 ? "" : "s"} a killed gc had moved aside`);
 }
 
 /** The service loop shared by `run` and `serve`: a pass at each wake-up until stopped. */

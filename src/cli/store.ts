@@ -36,7 +36,7 @@ function otherStore(ctx: Context, url: string, mustExist: boolean): ObjectStore 
     const objects = path.join(loc.dir ?? ctx.settings.dataDir, "objects");
     if (!fs.existsSync(objects)) throw notFound(`store "${url}": no objects folder at ${objects}`, "file:DIR names a calf data dir (the folder holding objects/)");
   }
-  return openStore(url, { env: storeEnvFrom(ctx.env), dataDir: ctx.settings.dataDir, cwd: ctx.cwd, rt: ctx.rt });
+  return openStore(url, { env: storeEnvFrom(ctx.env), dataDir: ctx.settings.dataDir, cwd: ctx.cwd, rt: ctx.rt, clock: ctx.host.clock });
 }
 
 async function hashesOf(app: App, all: boolean, source: ObjectStore): Promise<string[]> {

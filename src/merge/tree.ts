@@ -7,12 +7,13 @@ import type { MergedFile } from "./merge.ts";
 
 export async function outputTree(
   files: readonly MergedFile[],
-  deps: { trees: NodeLoader; sha256: Sha256; concat: (parts: string[]) => Promise<StoredObject> },
+  deps: { trees: NodeLoader; sha256: Sha256; concat: (parts: string[]) => Promise<StoredObject>; fileDone?: () => void },
 ): Promise<TreeResult> {
   const changes: Change[] = [];
   for (const f of files) {
     const file = f.parts.length === 1 ? { hash: f.parts[0]!, size: f.size } : await deps.concat(f.parts);
     changes.push({ path: f.path, file });
+    deps.fileDone?.();
   }
   const empty = emptyTree(deps.sha256);
   const tree = await applyChanges(deps.trees, deps.sha256, empty.hash, changes);

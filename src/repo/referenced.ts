@@ -2,7 +2,7 @@
 // node (all commits share these), and every output of a cached datum result
 // (the skip cache). What `calf store push|pull` copies by default. Reads the db.
 import type { Db } from "../db/client.ts";
-import { resultsAfter } from "../db/queries/jobs.ts";
+import { eachResult } from "../db/queries/results.ts";
 import { treeNodesAfter } from "../db/queries/trees.ts";
 import { decodeDirNode } from "./shard.ts";
 
@@ -18,12 +18,6 @@ export async function referencedObjects(db: Db, page = 1000): Promise<string[]> 
     if (rows.length < page) break;
     after = rows[rows.length - 1]!.hash;
   }
-  for (let after = ["", ""]; ; ) {
-    const rows = await resultsAfter(db, after as [string, string], page);
-    for (const r of rows) for (const o of r.outputs) out.add(o.hash);
-    if (rows.length < page) break;
-    const last = rows[rows.length - 1]!;
-    after = [last.pipeline, last.hash];
-  }
+  for await (const r of eachResult(db, page)) for (const o of r.outputs) out.add(o.hash);
   return [...out].sort();
 }

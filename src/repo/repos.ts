@@ -17,6 +17,7 @@ import { checkName } from "./paths.ts";
 import { applyChanges, emptyTree, lookup, walk, type Change, type Sha256, type WalkEntry } from "./tree.ts";
 import { TreeStore } from "./treestore.ts";
 import { suggest } from "../spec/suggest.ts";
+import { crashPoint } from "../crash.ts";
 
 export type { CommitInfo, Origin } from "../db/queries/commits.ts";
 export { newId, StaleHead, type NewCommit } from "./commit.ts";
@@ -146,6 +147,7 @@ export class Repos {
     await insertCommitRow(tx, row);
     if (finished) await setHead(tx, c.repo, c.branch, row.id);
     if (c.extra) await c.extra(tx, row.id);
+    crashPoint("commit.tx");
     return row;
   }
 

@@ -6,8 +6,10 @@
 import type { Tx } from "../db/client.ts";
 import { headOf } from "../db/queries/branches.ts";
 import { dropIndex, patchIndex, writeIndex, type IndexedDatum } from "../db/queries/datumindex.ts";
-import { finishJob as saveJobEnd, findResults, insertDatums, type DatumRow, type DatumsBase, type JobRow, type ResultRow } from "../db/queries/jobs.ts";
+import { finishJob as saveJobEnd, insertDatums, type DatumRow, type DatumsBase, type JobRow } from "../db/queries/jobs.ts";
+import { findResults, type ResultRow } from "../db/queries/results.ts";
 import { mergeOutputs, shortId, type DatumOutputs, type OutputFile } from "../merge/merge.ts";
+import { crashPoint } from "../crash.ts";
 import { outputTree } from "../merge/tree.ts";
 import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { datumSortKey } from "../plan/identity.ts";
@@ -120,7 +122,7 @@ async function mergeFull(ctx: JobContext, items: PlanItem[], outcomes: Map<strin
   for (const d of [...parts].sort((a, b) => compareKeys(a.sortKey, b.sortKey) || compareBytes(a.id, b.id))) {
     for (const f of d.files) (owners[f.path] ??= []).push(d.id);
   }
-  const tree = await outputTree(merged.files, { trees: app.repos.trees, sha256: (s) => app.rt.sha256(s), concat: (p) => app.store.concat(p) });
+  const tree = await outputTree(merged.files, { trees: app.repos.trees, sha256: (s) => app.rt.sha256(s), concat: (p) => app.store.concat(p), fileDone: () => crashPoint("merge.file") });
   return { ...tree, owners, patch: false as const };
 }
 

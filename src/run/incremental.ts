@@ -7,7 +7,8 @@
 // module cannot decide cheaply returns null and the caller does it in full.
 import type { App } from "../app.ts";
 import { indexedDatums, indexedInState, indexHead, ownersOf, type IndexedDatum } from "../db/queries/datumindex.ts";
-import { datumsDepth, findResults, lastJob, listDatums, type JobRow, type ResultRow } from "../db/queries/jobs.ts";
+import { datumsDepth, lastJob, listDatums, type JobRow } from "../db/queries/jobs.ts";
+import { findResults, type ResultRow } from "../db/queries/results.ts";
 import type { PipelineRow } from "../db/queries/pipelines.ts";
 import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { compileGlob } from "../plan/glob.ts";

@@ -4,7 +4,8 @@
 // every input listed, every datum cut (plan/, pure), one query for known
 // results. `calf plan` uses the full plan with reasons.
 import type { App } from "../app.ts";
-import { findResults, lastJob, listDatums, type ResultRow } from "../db/queries/jobs.ts";
+import { lastJob, listDatums } from "../db/queries/jobs.ts";
+import { findResults, type ResultRow } from "../db/queries/results.ts";
 import { planDatums } from "../plan/datums.ts";
 import { datumHash } from "../plan/identity.ts";
 import type { PipelineSpec } from "../spec/types.ts";

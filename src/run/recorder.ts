@@ -5,7 +5,8 @@
 // own write was cut, and under load the batches grow by themselves (one
 // flush of the outputs and one transaction per batch, not per datum).
 import type { App } from "../app.ts";
-import { saveResults, type ResultRow } from "../db/queries/jobs.ts";
+import { crashPoint } from "../crash.ts";
+import { saveResults, type ResultRow } from "../db/queries/results.ts";
 
 export class ResultRecorder {
   #pending: ResultRow[] = [];
@@ -31,6 +32,7 @@ export class ResultRecorder {
       try {
         await this.app.store.flush();
         await this.app.db.write((tx) => saveResults(tx, this.pipeline, this.job, batch));
+        crashPoint("datum.recorded");
       } catch (err) {
         this.#error ??= err;
       }

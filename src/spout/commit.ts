@@ -8,6 +8,7 @@ import { StaleHead, type CommitInfo, type Repos } from "../repo/repos.ts";
 import { applyChanges, emptyTree, lookup, type Change, type TreeResult } from "../repo/tree.ts";
 import type { StoredEntry } from "./ingest.ts";
 import { isMarkerPath, nextMarker, saveMarker, type MarkerTree } from "./marker.ts";
+import { crashPoint } from "../crash.ts";
 
 export interface SpoutTarget {
   pipeline: string;
@@ -85,6 +86,7 @@ export async function commitArchive(deps: { repos: Repos; db: Db }, t: SpoutTarg
           if (nextMark) {
             await repos.trees.save(tx, nextMark.nodes);
             await saveMarker(tx, t.pipeline, id, markerTree!);
+            crashPoint("spout.marker");
           }
         },
       });

@@ -1,8 +1,10 @@
 // Incremental tar framing for spouts (SPEC §5): bytes in, events out. Finds
 // where each archive ends (two zero blocks), checks headers and entry names,
 // and passes file data through as views of the input: an archive is never
-// held in memory. Pure: no I/O, no clock. Formats: ustar, GNU, pax.
-import { checksumOk, decodeUtf8, entryType, isZeroBlock, nameField, parseNumber, quoteBytes, stripNuls } from "./header.ts";
+// held in memory. Pure: no I/O, no clock. Formats: ustar, GNU, pax. After a
+// damaged header it resynchronises at the next valid header with the "ustar"
+// magic, at any byte offset (README "Spouts": what that can cost).
+import { checksumOk, concat, decodeUtf8, findHeader, entryType, isZeroBlock, nameField, parseNumber, quoteBytes, stripNuls } from "./header.ts";
 import { checkEntryName } from "./names.ts";
 import { parsePax } from "./pax.ts";
 
@@ -29,7 +31,7 @@ type Mode =
   | "idle" // between archives: zero blocks are padding
   | "header" // inside an archive, at a header block
   | "body" // inside an entry's data (and the padding after it)
-  | "lost"; // a header failed its checksum: sizes cannot be trusted until end of file
+  | "scan"; // a header was unusable: looking, byte by byte, for a valid header with the ustar magic
 
 /** Where body bytes go: out as data events, into the pax/long-name buffer, or nowhere. */
 type Sink = "data" | "meta" | "skip";
@@ -52,6 +54,7 @@ export class TarFramer {
   #global = new Map<string, string>(); // pax 'g': for the rest of the archive
   #pax = new Map<string, string>(); // pax 'x': for the next entry
   #longName: string | null = null; // GNU 'L': for the next entry
+  #scanTail: Uint8Array = new Uint8Array(0); // while scanning: the last bytes, not yet checkable as a header start
 
   /** Bytes consumed so far. */
   get position(): number {
@@ -62,9 +65,9 @@ export class TarFramer {
     const out: TarEvent[] = [];
     let i = 0;
     while (i < chunk.length) {
-      if (this.#mode === "lost") {
-        this.#pos += chunk.length - i;
-        break;
+      if (this.#mode === "scan") {
+        i = this.#scan(chunk, i, out);
+        continue;
       }
       if (this.#mode === "body") {
         const n = Math.min(this.#left + this.#pad, chunk.length - i);
@@ -102,7 +105,7 @@ export class TarFramer {
       this.#archive++;
       this.#archiveStart = this.#pos - this.#blockLen;
     }
-    if ((this.#mode === "header" || this.#mode === "body" || partialHeader) && this.#mode !== "lost" && !this.#rejected) {
+    if ((this.#mode === "header" || this.#mode === "body" || partialHeader) && !this.#rejected) {
       out.push({
         type: "truncated", archive: this.#archive,
         reason: `cut short after ${this.#pos - this.#archiveStart} bytes: end of file before the end-of-archive marker (two zero blocks)`,
@@ -110,8 +113,36 @@ export class TarFramer {
     }
     this.#blockLen = 0;
     this.#mode = "idle";
+    this.#scanTail = new Uint8Array(0);
     this.#resetArchive();
     return out;
+  }
+
+  /**
+   * Looks for a valid header from `chunk[i]` on (with the bytes kept from
+   * earlier chunks): one with the "ustar" magic that passes its checksum, at
+   * any offset, since a writer that died mid-archive and a new one that began
+   * at once leave the next archive where blocks of the old one do not line up.
+   * Framing resumes there, inside the rejected archive. Returns where to go on.
+   */
+  #scan(chunk: Uint8Array, i: number, out: TarEvent[]): number {
+    const tail = this.#scanTail;
+    const rest = chunk.subarray(i);
+    const buf = tail.length ? concat([tail, rest]) : rest;
+    const start = findHeader(buf);
+    if (start >= 0) {
+      const block = buf.subarray(start, start + BLOCK);
+      const used = start + BLOCK - tail.length; // bytes of `rest` up to the end of the header
+      this.#pos += used;
+      this.#scanTail = new Uint8Array(0);
+      this.#mode = "header"; // still the rejected archive: its entries are not passed on
+      this.#onBlock(block.slice(), out);
+      return i + used;
+    }
+    // Keep what could still begin a header (its 512 bytes are not all here yet).
+    this.#scanTail = buf.slice(Math.max(0, buf.length - (BLOCK - 1)));
+    this.#pos += rest.length;
+    return chunk.length;
   }
 
   #resetArchive(): void {
@@ -131,10 +162,19 @@ export class TarFramer {
     out.push({ type: "rejected", archive: this.#archive, reason });
   }
 
-  /** The header is unusable: its sizes cannot be trusted, so neither can anything after it. */
-  #lose(out: TarEvent[], reason: string): void {
-    this.#reject(out, `${reason}; the stream cannot be framed past it, so calf skips to the end of file`);
-    this.#mode = "lost";
+  /**
+   * The header is unusable, so where its entry ends is unknown: the archive is
+   * discarded and framing resumes at the next valid header (#scan), still as
+   * part of this rejected archive, which ends at the next end marker found
+   * where a header belongs. Zero blocks met while scanning do not end it: they
+   * may be file data, and ending early would make the rest of this archive
+   * look like an archive of its own.
+   */
+  #lose(out: TarEvent[], reason: string, block: Uint8Array): void {
+    this.#reject(out, `${reason}; the archive is discarded, and calf resumes at the next valid tar header`);
+    this.#mode = "scan";
+    // The next header may begin inside this very block (the old archive's blocks need not line up with it).
+    this.#scanTail = block.slice(1);
   }
 
   #onBlock(b: Uint8Array, out: TarEvent[]): void {
@@ -153,10 +193,10 @@ export class TarFramer {
     }
     this.#zeros = 0;
     const at = this.#pos - BLOCK - this.#archiveStart; // offset in the archive, for messages
-    if (!checksumOk(b)) return this.#lose(out, `bad header checksum at offset ${at}: not a tar header`);
+    if (!checksumOk(b)) return this.#lose(out, `bad header checksum at offset ${at}: not a tar header`, b);
     const type = String.fromCharCode(b[156]!);
     const headerSize = parseNumber(b, 124, 12);
-    if (headerSize === null) return this.#lose(out, `header at offset ${at} has an invalid size field`);
+    if (headerSize === null) return this.#lose(out, `header at offset ${at} has an invalid size field`, b);
     if (type === "x" || type === "g" || type === "L" || type === "K") {
       this.#startBody(headerSize, "meta");
       this.#metaType = type;
@@ -176,7 +216,7 @@ export class TarFramer {
     const paxSize = pax.get("size");
     if (paxSize !== undefined) {
       if (!/^\d{1,16}$/.test(paxSize) || Number(paxSize) > Number.MAX_SAFE_INTEGER) {
-        return this.#lose(out, `pax size ${JSON.stringify(paxSize)} of the entry at offset ${at} is not a byte count`);
+        return this.#lose(out, `pax size ${JSON.stringify(paxSize)} of the entry at offset ${at} is not a byte count`, b);
       }
       size = Number(paxSize);
     }
@@ -243,13 +283,3 @@ export class TarFramer {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -119,3 +119,28 @@ export function entryType(flag: string): EntryType {
     default: return { kind: "other", what: `of unsupported type ${JSON.stringify(flag)}`, hasData: true };
   }
 }
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Where ustar, GNU and pax headers carry their magic ("ustar"). */
+const MAGIC_AT = 257;
+const MAGIC = [0x75, 0x73, 0x74, 0x61, 0x72]; // "ustar"
+
+/** The offset of the first whole header in `buf` with the "ustar" magic and a valid checksum, at any byte offset; -1 when none. */
+export function findHeader(buf: Uint8Array): number {
+  for (let m = buf.indexOf(MAGIC[0]!, MAGIC_AT); m >= 0 && m - MAGIC_AT + 512 <= buf.length; m = buf.indexOf(MAGIC[0]!, m + 1)) {
+    if (!MAGIC.every((c, k) => buf[m + k] === c)) continue;
+    const start = m - MAGIC_AT;
+    if (checksumOk(buf.subarray(start, start + 512))) return start;
+  }
+  return -1;
+}

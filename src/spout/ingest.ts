@@ -3,7 +3,9 @@
 // in memory), and reports each archive once it is complete, rejected or cut
 // short. Knows nothing of commits; the caller decides what an archive becomes.
 import type { ObjectStore, ObjectWriter, WriterSource } from "../store/types.ts";
+import { diskFullReason, isDiskFull } from "../errors.ts";
 import { TarFramer, type TarEvent } from "./framing.ts";
+import { crashPoint } from "../crash.ts";
 
 /** A file of an archive, already in the object store. */
 export interface StoredEntry {
@@ -14,7 +16,8 @@ export interface StoredEntry {
 
 export type ArchiveOutcome =
   | { kind: "complete"; archive: number; files: StoredEntry[] }
-  | { kind: "rejected" | "truncated"; archive: number; reason: string };
+  /** `failed`: calf could not store it (the disk is full); the stream goes on with the next archive. */
+  | { kind: "rejected" | "truncated" | "failed"; archive: number; reason: string };
 
 /**
  * Frames `chunks` (`null` marks an end of file) and consumes them to the end,
@@ -41,6 +44,8 @@ export async function ingest(chunks: AsyncIterable<Uint8Array | null>, store: Ob
 class Archives {
   #files: StoredEntry[] = [];
   #file: { path: string; out: ObjectWriter } | null = null;
+  /** Why the archive in progress cannot be stored (a full disk): its remaining events are ignored. */
+  #failed: string | null = null;
 
   constructor(
     readonly writers: WriterSource,
@@ -48,6 +53,30 @@ class Archives {
   ) {}
 
   async on(ev: TarEvent): Promise<void> {
+    if (ev.type === "entry" || ev.type === "data" || ev.type === "entryEnd") {
+      if (this.#failed !== null) return;
+      try {
+        this.#store(ev);
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        // Like a bad archive: this one is dropped whole (the spout's log says why), the next may fit.
+        this.abort();
+        this.#failed = `calf could not store it: ${diskFullReason(err)}`;
+      }
+      return;
+    }
+    // The end of an archive, one way or another. A file still open was cut short.
+    this.abort();
+    const files = this.#files;
+    const failed = this.#failed;
+    this.#files = [];
+    this.#failed = null;
+    if (ev.type === "archiveEnd" && failed !== null) await this.onArchive({ kind: "failed", archive: ev.archive, reason: failed });
+    else if (ev.type === "archiveEnd") await this.onArchive({ kind: "complete", archive: ev.archive, files });
+    else await this.onArchive({ kind: ev.type, archive: ev.archive, reason: ev.reason });
+  }
+
+  #store(ev: Extract<TarEvent, { type: "entry" | "data" | "entryEnd" }>): void {
     switch (ev.type) {
       case "entry":
         if (ev.kind === "file") this.#file = { path: ev.path, out: this.writers.next() };
@@ -57,15 +86,10 @@ class Archives {
         return;
       case "entryEnd":
         if (this.#file) this.#files.push({ path: this.#file.path, ...this.#file.out.close() });
+        crashPoint("spout.entry");
         this.#file = null;
         return;
     }
-    // The end of an archive, one way or another. A file still open was cut short.
-    this.abort();
-    const files = this.#files;
-    this.#files = [];
-    if (ev.type === "archiveEnd") await this.onArchive({ kind: "complete", archive: ev.archive, files });
-    else await this.onArchive({ kind: ev.type, archive: ev.archive, reason: ev.reason });
   }
 
   /** Drops the file being written, if any. */

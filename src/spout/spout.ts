@@ -21,6 +21,8 @@ import { commitArchive, type SpoutTarget } from "./commit.ts";
 import { FifoReader } from "./fifo.ts";
 import { ingest, type ArchiveOutcome } from "./ingest.ts";
 import { loadMarker, markerEntry, type MarkerTree } from "./marker.ts";
+import { crashPoint } from "../crash.ts";
+import { diskFullReason, isDiskFull } from "../errors.ts";
 
 export interface SpoutOptions {
   sandbox: SandboxPlan | null;
@@ -38,7 +40,7 @@ export interface SpoutResult {
   commits: number;
   /** Archives refused for their content (names, entry types, malformed headers, path clashes). */
   rejected: number;
-  /** Archives cut short by an end of file (the writer closed the pipe or exited mid-archive). */
+  /** Archives discarded: cut short by an end of file (the writer closed the pipe or exited mid-archive), or that did not fit on the disk. */
   truncated: number;
 }
 
@@ -77,10 +79,18 @@ export async function runSpout(app: App, p: PipelineRow, opts: SpoutOptions): Pr
         opts.observer?.spout?.({ kind, pipeline: p.name, archive: a.archive, reason });
       };
       if (a.kind !== "complete") return refuse(a.kind === "rejected" ? "rejected" : "discarded", a.reason);
-      const r = await commitArchive(app, target, a.files, marker);
+      let r: Awaited<ReturnType<typeof commitArchive>>;
+      try {
+        r = await commitArchive(app, target, a.files, marker);
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        // Nothing of it was committed (the transaction rolled back, or never began): drop it, go on.
+        return refuse("discarded", `calf could not commit it: ${diskFullReason(err)}`);
+      }
       if (r.kind === "refused") refuse("rejected", r.reason);
       else if (r.kind === "commit") {
         result.commits++;
+        crashPoint("spout.committed");
         if (r.marker) marker = r.marker;
         opts.observer?.committed?.(r.commit);
         opts.observer?.spout?.({ kind: "committed", pipeline: p.name, commit: r.commit.id, files: a.files.length, bytes: a.files.reduce((n, f) => n + f.size, 0) });

@@ -67,6 +67,8 @@ export interface OpenStoreDeps {
   dataDir: string;
   cwd: string;
   rt: Pick<Runtime, "sha256" | "sha256Hasher" | "syncfs">;
+  /** The wall clock (the fs driver stamps stored and reused objects for gc's grace period). */
+  clock: { now(): Date };
   /** Tuning for tests and benchmarks (thresholds, retries). */
   s3?: Partial<Pick<S3StoreOptions, "multipartThreshold" | "partSize" | "concurrency" | "listPageSize">> & ClientOptions;
 }
@@ -74,7 +76,7 @@ export interface OpenStoreDeps {
 /** The store `url` names. Throws an `invalid` CalfError (exit 2) for a bad URL or missing credentials. */
 export function openStore(url: string, deps: OpenStoreDeps): ObjectStore {
   const loc = parseStoreUrl(url, deps.cwd);
-  if (loc.kind === "file") return new FsObjectStore(loc.dir ?? deps.dataDir, deps.rt);
+  if (loc.kind === "file") return new FsObjectStore(loc.dir ?? deps.dataDir, deps.rt, deps.clock);
   const { env } = deps;
   if (!env.accessKeyId || !env.secretAccessKey) {
     const unset = [!env.accessKeyId && "AWS_ACCESS_KEY_ID", !env.secretAccessKey && "AWS_SECRET_ACCESS_KEY"].filter(Boolean).join(" and ");

@@ -30,7 +30,7 @@ export interface WriterSource {
 export interface ObjectInfo {
   hash: string;
   size: number;
-  /** When the object was stored (gc keeps young objects a writer may not have referenced yet). */
+  /** When the object was last stored or reused (gc keeps young objects a writer may not have referenced yet). */
   mtimeMs: number;
 }
 
@@ -51,7 +51,12 @@ export interface ObjectStore {
   writers(): WriterSource;
   /** Stores the concatenation of existing objects followed by extra bytes (append). */
   concat(parts: string[], extra?: Uint8Array): Promise<StoredObject>;
-  /** Whether an object with this hash is stored or pending. */
+  /**
+   * Whether an object with this hash is stored or pending. A true answer
+   * counts as a reuse: the object's mtime (ObjectInfo.mtimeMs) moves to now,
+   * as it does when a put finds its bytes already stored, so gc keeps it
+   * through its grace period while the caller references it.
+   */
   has(hash: string): Promise<boolean>;
   read(hash: string): Promise<Uint8Array>;
   stream(hash: string): AsyncIterable<Uint8Array>;
@@ -61,8 +66,13 @@ export interface ObjectStore {
    * are serialised; each covers everything written before it started.
    */
   flush(): Promise<void>;
-  /** Removes a stored object (gc); a missing one is not an error. */
-  delete(hash: string): Promise<void>;
+  /**
+   * Removes a stored object (gc); a missing one is not an error. With
+   * `unchangedSince` (the mtimeMs list() gave), only if it was not stored or
+   * reused since, atomically with respect to writers of this store. Returns
+   * whether it was removed.
+   */
+  delete(hash: string, opts?: { unchangedSince?: number }): Promise<boolean>;
   /** Every stored (flushed) object. */
   list(): AsyncIterable<ObjectInfo>;
   /**

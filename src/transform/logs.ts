@@ -3,6 +3,7 @@
 // Bounded: the first LOG_MAX bytes, then the last lines behind a note of what
 // was dropped. The tail goes into a failed datum's reason.
 import * as fs from "node:fs";
+import { isDiskFull } from "../errors.ts";
 
 export const LOG_MAX = 1 << 20;
 /** Lines of the end of a long log kept in memory and written when the attempt ends. */
@@ -73,8 +74,14 @@ export class AttemptLog implements LogSink {
   /** Writes what is buffered (one write per poll, not one per line). */
   flush(): void {
     if (!this.#pending) return;
-    this.#fd ??= fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o644);
-    fs.writeSync(this.#fd, this.#pending);
+    try {
+      this.#fd ??= fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o644);
+      fs.writeSync(this.#fd, this.#pending);
+    } catch (err) {
+      // A full disk (often filled by this very transform) must not fail what is logged: the
+      // lines miss from the file, not from tail() and so not from a failure's reason.
+      if (!isDiskFull(err)) throw err;
+    }
     this.#pending = "";
   }
 

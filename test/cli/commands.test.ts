@@ -61,6 +61,8 @@ const SAMPLES: Record<string, Sample> = {
   init: { args: [], noStdout: "notices go to stderr", creates: ["pipelines", ".calf"] },
   "store push": { args: ["file:backup{N}"] },
   "store pull": { args: ["file:.calf"] },
+  fsck: { args: ["--quick"] },
+  gc: { args: ["--dry-run"] },
   "debug dump": { args: ["-"] },
   help: { args: [] },
   completion: { args: ["bash"] },

@@ -197,7 +197,8 @@ describe("calf serve under concurrent writers", () => {
       const out = JSON.parse(r.stdout).filter((f: { type: string }) => f.type === "file").map((f: { path: string }) => f.path).sort();
       return JSON.stringify(out) === JSON.stringify(Object.keys(expected).sort());
     }, 60_000);
-    expect(c.run(["get", "file", "p@master:/w2-f5"]).stdout).toBe("W2 5\n");
+    const got = c.run(["get", "file", "p@master:/w2-f5"]);
+    expect({ out: got.stdout, err: got.stderr }).toEqual({ out: "W2 5\n", err: "" });
     expect(s.output()).not.toMatch(/database is locked|internal error/);
   }, 180_000);
 });

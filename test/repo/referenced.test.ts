@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { saveResults } from "../../src/db/queries/jobs.ts";
+import { saveResults } from "../../src/db/queries/results.ts";
 import { referencedObjects } from "../../src/repo/referenced.ts";
 import { openTestApp, type TestApp } from "../helpers/app.ts";
 import { putText } from "../helpers/repo.ts";

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { putText } from "../helpers/repo.ts";
 import { counts, outputOf, runAll, usePipelineApps, useSandboxMode } from "../helpers/run.ts";
-import { forgetDatum, listDatums } from "../../src/db/queries/jobs.ts";
+import { listDatums } from "../../src/db/queries/jobs.ts";
+import { forgetDatum } from "../../src/db/queries/results.ts";
 import { setForceDue } from "../../src/db/queries/pipelines.ts";
 
 useSandboxMode("none");

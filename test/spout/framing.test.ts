@@ -182,16 +182,58 @@ describe("TarFramer: refused entries discard the whole archive, the next one sti
     expectFramed([bad], [/^rejected 1: entry "\/abs"/]);
   });
 
-  test("feed() stops at a header with a bad checksum until the end of file, then frames again", async () => {
+  test("feed() rejects an archive at a header with a bad checksum and frames again after the end of file", async () => {
     const broken = cat(rawHeader({ name: "a", size: 3, badChecksum: true }), body("abc"), zeros(1024));
-    expectFramed([broken, await good(), "EOF", await good()], [
-      /^rejected 1: bad header checksum at offset 0: not a tar header; the stream cannot be framed past it, so calf skips to the end of file$/,
+    expectFramed([broken, "EOF", await good()], [
+      /^rejected 1: bad header checksum at offset 0: not a tar header; the archive is discarded, and calf resumes at the next valid tar header$/,
       "file /ok = fine", "end 2",
     ]);
   });
 
   test("feed() treats bytes that are not tar at all as a bad header", () => {
     expectFramed([new TextEncoder().encode("hello, this is not a tar archive\n".repeat(40))], [/^rejected 1: bad header checksum at offset 0/]);
+  });
+});
+
+describe("TarFramer: resynchronising after a damaged header on one open of the pipe", () => {
+  const file = (name: string, text: string) => cat(rawHeader({ name, size: text.length }), body(text));
+  const archive = (...files: Uint8Array[]) => cat(...files, zeros(1024));
+  const damaged = (name: string, text: string) => cat(rawHeader({ name, size: text.length, badChecksum: true }), body(text));
+
+  test("feed() resumes at the damaged archive's next valid header and frames the archive after it", () => {
+    const a = archive(file("a1", "one"), damaged("a2", "two"), file("a3", "three"));
+    const b = archive(file("b", "bee"));
+    expectFramed([a, b], ["file /a1 = one", /^rejected 1: bad header checksum at offset 1024/, "file /b = bee", "end 2"]);
+  });
+
+  test("feed() frames every later archive after a damaged one, not only the next", () => {
+    const a = archive(damaged("a", "x".repeat(700)), file("a2", "2"));
+    const later = [1, 2, 3].map((i) => archive(file(`f${i}`, String(i))));
+    expectFramed([a, ...later], [/^rejected 1: bad header checksum/, "file /f1 = 1", "end 2", "file /f2 = 2", "end 3", "file /f3 = 3", "end 4"]);
+  });
+
+  test("feed() never frames the tail of a damaged archive as an archive of its own, even past zero blocks in file data", () => {
+    // The damaged entry's data holds 1024 zero bytes: not an end marker while calf scans.
+    const a = archive(file("a1", "1"), cat(rawHeader({ name: "zeros", size: 2048, badChecksum: true }), zeros(2048)), file("tail", "t"));
+    const b = archive(file("b", "bee"));
+    expectFramed([a, b], ["file /a1 = 1", /^rejected 1: bad header checksum/, "file /b = bee", "end 2"]);
+  });
+
+  test("feed() loses the archive a damaged one runs into (its first header read as data) but frames the ones after", () => {
+    // A writer died mid-file and another began at once: calf cannot see the cut; the first
+    // archive's size swallows the start of the second, whose later headers are then read as
+    // the first's. Both are discarded; nothing of either is framed.
+    const cut = file("big", "x".repeat(2000)).subarray(0, 512 + 600);
+    const second = archive(file("s1", "s".repeat(700)), file("s2", "2"));
+    const third = archive(file("t", "3"));
+    // "big" reads as whole (its size swallowed the second archive's start); the rejection that
+    // follows drops it with its archive, as a consumer drops every entry of a rejected archive.
+    expectFramed([cut, second, third], [/^file \/big = x{600}s1\0/, /^rejected 1: bad header checksum/, "file /t = 3", "end 2"]);
+  });
+
+  test("feed() after bytes that are not tar frames the archive that follows the next valid one", async () => {
+    const junk = new TextEncoder().encode("not a tar stream\n".repeat(64));
+    expectFramed([junk, archive(file("x", "1")), archive(file("y", "2"))], [/^rejected 1: bad header checksum at offset 0/, "file /y = 2", "end 2"]);
   });
 });
 

@@ -22,7 +22,7 @@ async function* chunksOf(parts: (Uint8Array | null)[], size = 300): AsyncGenerat
 /** Ingests `parts` into a fresh store; outcomes with file contents read back. */
 async function run(parts: (Uint8Array | null)[]) {
   dir = tempDir("calf-ingest-");
-  const store = new FsObjectStore(dir, await rt());
+  const store = new FsObjectStore(dir, await rt(), { now: () => new Date() });
   const seen: unknown[] = [];
   await ingest(chunksOf(parts), store, async (a: ArchiveOutcome) => {
     if (a.kind !== "complete") return void seen.push({ kind: a.kind, archive: a.archive });

@@ -10,6 +10,8 @@ import type { ObjectStore } from "../../src/store/types.ts";
 export interface DriverHost {
   /** A fresh empty store and a scratch folder; `close` removes both. */
   open(): Promise<{ store: ObjectStore; dir: string; close(): Promise<void> | void }>;
+  /** How finely the driver's list() tells mtimes apart (S3's LastModified: whole seconds); default 1 ms. */
+  mtimeResolutionMs?: number;
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -29,6 +31,8 @@ async function listed(store: ObjectStore): Promise<string[]> {
 }
 
 export function storeContract(name: string, host: DriverHost): void {
+  /** Long enough for a reuse to show as a later mtime. */
+  const tick = () => new Promise((r) => setTimeout(r, (host.mtimeResolutionMs ?? 1) + 15));
   const withStore = (fn: (s: ObjectStore, dir: string) => Promise<void>) => async () => {
     const h = await host.open();
     try {
@@ -76,6 +80,44 @@ export function storeContract(name: string, host: DriverHost): void {
       expect(await s.has(o.hash)).toBe(false);
       expect(await listed(s)).toEqual([]);
       await s.delete(o.hash);
+    }));
+
+    test("has() and storing bytes already stored count as a reuse: the object's mtime moves to now (gc's grace period)", withStore(async (s) => {
+      const o = await s.putBytes(enc("reused"));
+      await s.flush();
+      const mtime = async () => {
+        for await (const x of s.list()) if (x.hash === o.hash) return x.mtimeMs;
+        throw new Error("not listed");
+      };
+      const first = await mtime();
+      await tick();
+      expect(await s.has(o.hash)).toBe(true);
+      const second = await mtime();
+      expect(second).toBeGreaterThan(first);
+      await tick();
+      await s.putBytes(enc("reused"));
+      await s.flush(); // a reuse is in effect by the flush that precedes any metadata naming it
+      expect(await mtime()).toBeGreaterThan(second);
+    }));
+
+    test("delete() with unchangedSince removes an object not reused since it was listed, and keeps one reused after", withStore(async (s) => {
+      const idle = await s.putBytes(enc("idle"));
+      const busy = await s.putBytes(enc("busy"));
+      await s.flush();
+      const seen = new Map<string, number>();
+      for await (const x of s.list()) seen.set(x.hash, x.mtimeMs);
+      await tick();
+      expect(await s.has(busy.hash)).toBe(true); // a writer reuses it between gc's listing and its delete
+      expect(await s.delete(idle.hash, { unchangedSince: seen.get(idle.hash)! })).toBe(true);
+      expect(await s.delete(busy.hash, { unchangedSince: seen.get(busy.hash)! })).toBe(false);
+      expect(await listed(s)).toEqual([busy.hash]);
+      expect(dec(await s.read(busy.hash))).toBe("busy");
+      // Once removed, the object is gone for writers too: storing the bytes again stores them anew.
+      expect(await s.has(idle.hash)).toBe(false);
+      await s.putBytes(enc("idle"));
+      await s.flush();
+      expect(dec(await s.read(idle.hash))).toBe("idle");
+      expect(await s.delete(sha("never stored"), { unchangedSince: 0 })).toBe(false);
     }));
 
     test("read() of an unknown hash rejects", withStore(async (s) => {

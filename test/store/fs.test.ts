@@ -9,6 +9,6 @@ const rt = await loadRuntime();
 storeContract("fs", {
   async open() {
     const dir = tempDir();
-    return { store: new FsObjectStore(path.join(dir, "data"), rt), dir, close: () => removeDir(dir) };
+    return { store: new FsObjectStore(path.join(dir, "data"), rt, { now: () => new Date() }), dir, close: () => removeDir(dir) };
   },
 });

@@ -8,6 +8,6 @@ const rt = await loadRuntime();
 storeContract("memory", {
   async open() {
     const dir = tempDir();
-    return { store: new MemoryObjectStore(rt), dir, close: () => removeDir(dir) };
+    return { store: new MemoryObjectStore({ sha256: rt.sha256, sha256Hasher: rt.sha256Hasher, now: Date.now }), dir, close: () => removeDir(dir) };
   },
 });

@@ -59,7 +59,7 @@ describe("openStore()", () => {
   const open = (url: string, env: Record<string, string>) => {
     const dir = tempDir();
     try {
-      return openStore(url, { env: storeEnvFrom(env), dataDir: path.join(dir, "data"), cwd: dir, rt });
+      return openStore(url, { env: storeEnvFrom(env), dataDir: path.join(dir, "data"), cwd: dir, rt, clock: { now: () => new Date() } });
     } finally {
       removeDir(dir);
     }

@@ -22,7 +22,8 @@ storeContract("s3", {
   async open() {
     const dir = tempDir();
     const env = storeEnvFrom({ ...server.env, CALF_S3_ENDPOINT: proxy.endpoint });
-    const store = openStore(`s3://${server.bucket}/contract-${n++}`, { env, dataDir: path.join(dir, "data"), cwd: dir, rt });
+    const store = openStore(`s3://${server.bucket}/contract-${n++}`, { env, dataDir: path.join(dir, "data"), cwd: dir, rt, clock: { now: () => new Date() } });
     return { store, dir, close: () => removeDir(dir) };
   },
+  mtimeResolutionMs: 1000,
 });

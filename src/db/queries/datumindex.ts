@@ -119,3 +119,40 @@ async function upsertOwners(tx: Tx, pipeline: string, owners: [string, string[]]
 function toDatum(r: Record<string, string>): IndexedDatum {
   return { id: r.id!, hash: r.hash!, sortKey: JSON.parse(r.sort_key!), state: r.state!, outputs: JSON.parse(r.outputs!) };
 }
+
+export interface IndexHeadRow {
+  pipeline: string;
+  job: string;
+  /** The job's state and output commit (null when the job row is gone). */
+  jobState: string | null;
+  outputCommit: string | null;
+  /** The output commit's tree, when that commit exists. */
+  tree: string | null;
+  sizeBytes: number;
+}
+
+/** Every pipeline's index head with the job and output commit it describes (fsck). */
+export async function allIndexHeads(db: Db): Promise<IndexHeadRow[]> {
+  const rows = await db.all<any>(
+    `SELECT h.pipeline, h.job, j.state AS job_state, j.output_commit, c.tree, c.size_bytes
+       FROM index_heads h LEFT JOIN jobs j ON j.id = h.job LEFT JOIN commits c ON c.id = j.output_commit
+      ORDER BY h.pipeline`,
+  );
+  return rows.map((r) => ({
+    pipeline: r.pipeline, job: r.job, jobState: r.job_state ?? null, outputCommit: r.output_commit ?? null, tree: r.tree ?? null, sizeBytes: Number(r.size_bytes ?? 0),
+  }));
+}
+
+/** Every output path a pipeline's index names (its datums' outputs and the owners table), with the datum or "owners". */
+export async function* indexedPaths(db: Db, pipeline: string, page = 1000): AsyncGenerator<{ path: string; datum: string | null }> {
+  for (let off = 0; ; off += page) {
+    const rows = await db.all<{ id: string; outputs: string }>("SELECT id, outputs FROM datum_index WHERE pipeline = ? ORDER BY id LIMIT ? OFFSET ?", [pipeline, page, off]);
+    for (const r of rows) for (const p of JSON.parse(r.outputs) as string[]) yield { path: p, datum: r.id };
+    if (rows.length < page) break;
+  }
+  for (let off = 0; ; off += page) {
+    const rows = await db.all<{ path: string }>("SELECT path FROM output_owners WHERE pipeline = ? ORDER BY path LIMIT ? OFFSET ?", [pipeline, page, off]);
+    for (const r of rows) yield { path: r.path, datum: null };
+    if (rows.length < page) break;
+  }
+}

@@ -184,45 +184,6 @@ export async function getDatum(db: Db, job: string, id: string): Promise<DatumRo
   return hits.length === 1 ? hits[0] : undefined;
 }
 
-export interface ResultRow {
-  hash: string;
-  datum: string;
-  outputs: { path: string; hash: string; size: number }[];
-}
-
-/** Successful results of `pipeline` for any of `hashes`. */
-export async function findResults(db: Db, pipeline: string, hashes: string[]): Promise<Map<string, ResultRow>> {
-  const out = new Map<string, ResultRow>();
-  for (let i = 0; i < hashes.length; i += 500) {
-    const chunk = hashes.slice(i, i + 500);
-    const rows = await db.all<any>(
-      `SELECT hash, datum, outputs FROM datum_results WHERE pipeline = ? AND hash IN (${chunk.map(() => "?").join(",")})`,
-      [pipeline, ...chunk],
-    );
-    for (const r of rows) out.set(r.hash, { hash: r.hash, datum: r.datum, outputs: JSON.parse(r.outputs) });
-  }
-  return out;
-}
-
-export async function saveResults(tx: Tx, pipeline: string, job: string, rows: ResultRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 100) {
-    const chunk = rows.slice(i, i + 100);
-    await tx.run(
-      `INSERT OR REPLACE INTO datum_results (pipeline, hash, datum, job, outputs) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-      chunk.flatMap((r) => [pipeline, r.hash, r.datum, job, JSON.stringify(r.outputs)]),
-    );
-  }
-}
-
-/** Forgets every cached result of one datum id (restart datum). */
-export async function forgetDatum(db: Db, pipeline: string, datum: string): Promise<number> {
-  return db.write(async (tx) => {
-    const n = await tx.all("SELECT hash FROM datum_results WHERE pipeline = ? AND datum = ?", [pipeline, datum]);
-    await tx.run("DELETE FROM datum_results WHERE pipeline = ? AND datum = ?", [pipeline, datum]);
-    return n.length;
-  });
-}
-
 /** How many jobs are in each state. */
 export async function jobStateCounts(db: Db): Promise<[string, number][]> {
   return (await db.all<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state")).map((r) => [r.state, Number(r.n)]);
@@ -233,9 +194,23 @@ export async function lastSuccessTimes(db: Db): Promise<[string, string][]> {
   return (await db.all<{ pipeline: string; t: string }>("SELECT pipeline, MAX(finished) AS t FROM jobs WHERE state = 'success' GROUP BY pipeline ORDER BY pipeline")).map((r) => [r.pipeline, r.t]);
 }
 
-/** Recorded datum results in (pipeline, hash) order after `after`, at most `limit` (a whole-cache scan, page by page). */
-export async function resultsAfter(db: Db, after: [string, string], limit: number): Promise<{ pipeline: string; hash: string; outputs: { hash: string }[] }[]> {
-  const rows = await db.all<{ pipeline: string; hash: string; outputs: string }>(
-    "SELECT pipeline, hash, outputs FROM datum_results WHERE (pipeline, hash) > (?, ?) ORDER BY pipeline, hash LIMIT ?", [...after, limit]);
-  return rows.map((r) => ({ pipeline: r.pipeline, hash: r.hash, outputs: JSON.parse(r.outputs) }));
+/** Successful jobs whose output commit does not exist. */
+export async function jobsWithoutOutput(db: Db): Promise<{ id: string; pipeline: string; outputCommit: string | null }[]> {
+  const rows = await db.all<any>(
+    `SELECT j.id, j.pipeline, j.output_commit FROM jobs j
+      WHERE j.state = 'success' AND (j.output_commit IS NULL OR NOT EXISTS (SELECT 1 FROM commits c WHERE c.id = j.output_commit))
+      ORDER BY j.seq`,
+  );
+  return rows.map((r) => ({ id: r.id, pipeline: r.pipeline, outputCommit: r.output_commit ?? null }));
+}
+
+/** The state of each job of `ids` that exists. */
+export async function jobStates(db: Db, ids: readonly string[]): Promise<Map<string, JobState>> {
+  const out = new Map<string, JobState>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.all<{ id: string; state: JobState }>(`SELECT id, state FROM jobs WHERE id IN (${chunk.map(() => "?").join(",")})`, [...chunk]);
+    for (const r of rows) out.set(r.id, r.state);
+  }
+  return out;
 }

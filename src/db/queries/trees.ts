@@ -1,5 +1,5 @@
 // Tree node rows: `trees(hash, body)`, content-addressed and immutable.
-import type { Tx } from "../client.ts";
+import type { Db, Tx } from "../client.ts";
 import type { Reader } from "./commits.ts";
 
 const BATCH = 500;
@@ -31,4 +31,9 @@ export async function saveTreeNodes(tx: Tx, nodes: Iterable<[string, string]>): 
 /** Tree nodes in hash order after `after`, at most `limit` (a whole-store scan, page by page). */
 export async function treeNodesAfter(r: Reader, after: string, limit: number): Promise<{ hash: string; body: string }[]> {
   return r.all<{ hash: string; body: string }>("SELECT hash, body FROM trees WHERE hash > ? ORDER BY hash LIMIT ?", [after, limit]);
+}
+
+/** How many tree nodes are stored (reachable or not). */
+export async function treeCount(db: Db): Promise<number> {
+  return Number((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM trees"))?.n ?? 0);
 }

@@ -1,21 +1,20 @@
-// The filesystem driver of the object store (../types.ts): <data-dir>/objects/ab/cdef... by SHA-256.
-// Objects are written to temp files and become visible under their hash only
-// in `flush()`: contents made durable -> rename into place -> names made
-// durable. Callers commit metadata only after `flush()`, so a crash leaves at
-// most temp files and unreferenced objects, and an object's path never exists
-// with content that is not on disk. A large batch takes one syncfs instead of
-// one fsync per file (10k small files: ~6 s of fsyncs here); a small one is
-// fsynced file by file, so it never waits for other programs' writes. A big
-// streamed object starts its own fsync as soon as it is complete, so its
-// write-out overlaps whatever the caller does next and flush() mostly waits
-// for fsyncs that are already done.
+// The filesystem driver of the object store (../types.ts): <data-dir>/objects/ab/cdef...
+// by SHA-256. Objects are written to temp files and become visible only in
+// flush(): contents durable (fsync per file, or one syncfs for a big batch;
+// a big streamed object starts its fsync early) -> rename -> names durable.
+// Metadata is committed after flush(), so a crash leaves at most temp files
+// and unreferenced objects. An object's mtime is when it was last stored or
+// reused (gcsafe.ts).
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { Runtime } from "../../../runtime/types.ts";
+import { crashPoint } from "../../crash.ts";
 import type { ObjectInfo, ObjectStore, ObjectWriter, StoredObject, WriterSource } from "../types.ts";
 import { moveIn } from "../adopt.ts";
-import { fileWriter, writerSource } from "./writer.ts";
+import { fileWriter, withPath, writerSource } from "./writer.ts";
+import { fsyncPath, syncAndClose } from "./durable.ts";
+import { removeUnlessReused, touchIfStored } from "./gcsafe.ts";
 
 const SMALL = 8 << 20; // read files up to this size in one go
 const SYNC_READ = 256 << 10; // ... and up to this size without leaving the event loop
@@ -34,32 +33,6 @@ interface Pending {
   synced: Promise<void> | null;
 }
 
-async function fsyncPath(p: string): Promise<void> {
-  const fh = await fsp.open(p, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** fsync(2) on a thread of the runtime's pool, then close: the caller goes on meanwhile. */
-function syncAndClose(fd: number): Promise<void> {
-  const done = new Promise<void>((resolve, reject) =>
-    fs.fsync(fd, (err) => {
-      try {
-        fs.closeSync(fd);
-      } catch (closeErr) {
-        err ??= closeErr as NodeJS.ErrnoException;
-      }
-      if (err) reject(err);
-      else resolve();
-    })
-  );
-  done.catch(() => undefined); // not unhandled: the flush() that waits for it rethrows
-  return done;
-}
-
 export class FsObjectStore implements ObjectStore {
   readonly root: string;
   readonly tmpDir: string;
@@ -68,11 +41,12 @@ export class FsObjectStore implements ObjectStore {
   /** Written but not yet flushed, by hash. */
   #pending = new Map<string, Pending>();
   #seq = 0;
-  /** Tells this store's temp files from those of an earlier process that had the same pid. */
-  readonly #tag = Math.floor(Math.random() * 2 ** 32).toString(36);
+  /** The clock: an object's mtime says when it was last stored or reused (gc's grace period). */
+  #now: () => Date;
   #flushing: Promise<void> = Promise.resolve();
 
-  constructor(dataDir: string, rt: Pick<Runtime, "sha256" | "sha256Hasher" | "syncfs">) {
+  constructor(dataDir: string, rt: Pick<Runtime, "sha256" | "sha256Hasher" | "syncfs">, clock: { now(): Date }) {
+    this.#now = () => clock.now();
     this.root = path.join(dataDir, "objects");
     this.tmpDir = path.join(dataDir, "tmp");
     this.#rt = rt;
@@ -89,19 +63,21 @@ export class FsObjectStore implements ObjectStore {
     return path.join(this.root, hash.slice(0, 2), hash.slice(2));
   }
 
+  /** Whether the object is stored or pending; a stored one counts as just reused (see #reuse). */
   async has(hash: string): Promise<boolean> {
-    return this.#has(hash);
-  }
-
-  #has(hash: string): boolean {
-    return this.#pending.has(hash) || fs.existsSync(this.finalPath(hash));
+    return this.#reuse(hash);
   }
 
   async putBytes(data: Uint8Array): Promise<StoredObject> {
     const hash = this.#rt.sha256(data);
-    if (!this.#has(hash)) {
+    if (!this.#reuse(hash)) {
       const tmp = this.#tmpName();
-      await fsp.writeFile(tmp, data, { mode: 0o444 });
+      try {
+        await fsp.writeFile(tmp, data, { mode: 0o444 });
+      } catch (err) {
+        fs.rmSync(tmp, { force: true }); // a full disk leaves no partial temp file behind
+        throw withPath(err, tmp);
+      }
       this.#addPending(hash, tmp, null);
     }
     return { hash, size: data.byteLength };
@@ -133,7 +109,7 @@ export class FsObjectStore implements ObjectStore {
     const hash = moved.size <= SYNC_READ
       ? this.#rt.sha256(fs.readFileSync(tmp))
       : moved.size <= SMALL ? this.#rt.sha256(await fsp.readFile(tmp)) : await this.#hashStream(fs.createReadStream(tmp));
-    if (this.#has(hash)) {
+    if (this.#reuse(hash)) {
       fs.unlinkSync(tmp);
     } else {
       fs.chmodSync(tmp, 0o444);
@@ -170,7 +146,7 @@ export class FsObjectStore implements ObjectStore {
 
   #writerOn(tmp: string, fd: number): ObjectWriter {
     return fileWriter(tmp, fd, this.#rt.sha256Hasher(), (hash, size) => {
-      if (this.#has(hash)) {
+      if (this.#reuse(hash)) {
         fs.closeSync(fd);
         fs.unlinkSync(tmp);
       } else if (size >= EARLY_SYNC) {
@@ -225,8 +201,16 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async delete(hash: string): Promise<void> {
-    await fsp.rm(this.finalPath(hash), { force: true });
+  /** Removes a stored object; with `unchangedSince`, only if no writer stored or reused it since (gcsafe.ts). */
+  async delete(hash: string, opts: { unchangedSince?: number } = {}): Promise<boolean> {
+    const final = this.finalPath(hash);
+    if (opts.unchangedSince === undefined) {
+      const had = fs.existsSync(final);
+      await fsp.rm(final, { force: true });
+      return had;
+    }
+    const aside = path.join(this.tmpDir, `gc-${process.pid}-${this.#now().getTime().toString(36)}-${hash}`);
+    return removeUnlessReused(final, aside, opts.unchangedSince);
   }
 
   async *list(): AsyncIterable<ObjectInfo> {
@@ -268,7 +252,11 @@ export class FsObjectStore implements ObjectStore {
         fs.mkdirSync(dir, { recursive: true });
         this.#knownDirs.add(dir);
       }
+      // Stored now, whenever it was written: gc's grace period counts from here.
+      const now = this.#now();
+      fs.utimesSync(tmp, now, now);
       fs.renameSync(tmp, this.finalPath(hash));
+      crashPoint("object.stored");
       // Renamed: readers must now find it at its final path (localPath, #open retry).
       if (this.#pending.get(hash)?.tmp === tmp) this.#pending.delete(hash);
       dirs.add(dir);
@@ -294,6 +282,12 @@ export class FsObjectStore implements ObjectStore {
   #addPending(hash: string, tmp: string, synced: Promise<void> | null): void {
     if (this.#pending.has(hash)) fs.rmSync(tmp, { force: true }); // a concurrent writer won
     else this.#pending.set(hash, { tmp, synced });
+    crashPoint("object.written");
+  }
+
+  /** Pending, or stored: then its mtime moves to now (the caller will reference it; gc counts it fresh). */
+  #reuse(hash: string): boolean {
+    return this.#pending.has(hash) || touchIfStored(this.finalPath(hash), this.#now());
   }
 
   async #hashStream(stream: AsyncIterable<Uint8Array>): Promise<string> {
@@ -302,7 +296,9 @@ export class FsObjectStore implements ObjectStore {
     return h.digest();
   }
 
+  /** tmp/obj-<pid>-<ms, base 36>-<n>: ops/leftovers.ts tells a live writer's temp file from a dead one's by these. */
   #tmpName(): string {
-    return path.join(this.tmpDir, `obj-${process.pid}-${this.#tag}-${this.#seq++}`);
+    return path.join(this.tmpDir, `obj-${process.pid}-${this.#now().getTime().toString(36)}-${this.#seq++}`);
   }
 }
+

@@ -17,7 +17,11 @@ export function fileWriter(tmp: string, fd: number, hasher: Hasher, finish: (has
       mustBeOpen();
       hasher.update(buf);
       size += buf.byteLength;
-      for (let off = 0; off < buf.byteLength; ) off += fs.writeSync(fd, buf, off);
+      try {
+        for (let off = 0; off < buf.byteLength; ) off += fs.writeSync(fd, buf, off);
+      } catch (err) {
+        throw withPath(err, tmp);
+      }
     },
     close: () => {
       mustBeOpen();
@@ -81,4 +85,10 @@ export function writerSource(tmpName: () => string, writerOn: (tmp: string, fd: 
       spare = null;
     },
   };
+}
+
+/** A write error names its file (writeSync's does not), for "no space left on device (write /data/tmp/obj-…)". */
+export function withPath(err: unknown, file: string): unknown {
+  if (err && typeof err === "object" && !("path" in err)) (err as { path?: string }).path = file;
+  return err;
 }

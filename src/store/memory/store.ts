@@ -48,7 +48,7 @@ export class MemoryObjectStore implements ObjectStore {
         open = false;
         const bytes = join(parts);
         const hash = hasher.digest();
-        if (!this.#has(hash)) this.#pending.set(hash, bytes);
+        if (!this.#reuse(hash)) this.#pending.set(hash, bytes);
         return { hash, size: bytes.byteLength };
       },
       abort: () => void (open = false),
@@ -65,7 +65,7 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   async has(hash: string): Promise<boolean> {
-    return this.#has(hash);
+    return this.#reuse(hash);
   }
 
   async read(hash: string): Promise<Uint8Array> {
@@ -83,8 +83,11 @@ export class MemoryObjectStore implements ObjectStore {
     this.#pending.clear();
   }
 
-  async delete(hash: string): Promise<void> {
+  async delete(hash: string, opts: { unchangedSince?: number } = {}): Promise<boolean> {
+    const o = this.#stored.get(hash);
+    if (!o || (opts.unchangedSince !== undefined && o.at > opts.unchangedSince)) return false;
     this.#stored.delete(hash);
+    return true;
   }
 
   async *list(): AsyncIterable<ObjectInfo> {
@@ -100,13 +103,18 @@ export class MemoryObjectStore implements ObjectStore {
 
   #put(bytes: Uint8Array): StoredObject {
     const hash = this.#sha256(bytes);
-    if (!this.#has(hash)) this.#pending.set(hash, bytes);
+    if (!this.#reuse(hash)) this.#pending.set(hash, bytes);
     return { hash, size: bytes.byteLength };
   }
 
-  #has(hash: string): boolean {
-    return this.#pending.has(hash) || this.#stored.has(hash);
+  /** Whether it is pending or stored; a stored one counts as stored now (gc's grace period). */
+  #reuse(hash: string): boolean {
+    if (this.#pending.has(hash)) return true;
+    const o = this.#stored.get(hash);
+    if (o) o.at = this.#now();
+    return !!o;
   }
+
 
   #bytes(hash: string): Uint8Array {
     const b = this.#pending.get(hash) ?? this.#stored.get(hash)?.bytes;

@@ -87,10 +87,30 @@ export class S3Client {
     return `s3://${this.location.bucket}/${key}`;
   }
 
-  /** Size of the object at `key`, or null when there is none. */
-  async head(key: string): Promise<{ size: number } | null> {
+  /** Size and last-modified time (ms) of the object at `key`, or null when there is none. */
+  async head(key: string): Promise<{ size: number; mtimeMs: number } | null> {
     const res = await this.#send("HEAD", this.#url(key), key, {}, [200, 404]);
-    return res.status === 404 ? null : { size: Number(res.headers.get("content-length") ?? 0) };
+    if (res.status === 404) return null;
+    return { size: Number(res.headers.get("content-length") ?? 0), mtimeMs: Date.parse(res.headers.get("last-modified") ?? "") || 0 };
+  }
+
+  /**
+   * Copies the object at `key` onto itself (CopyObject, metadata replaced), which
+   * moves its last-modified time to now: how a reuse tells gc the object is fresh.
+   * False when there is no such object.
+   */
+  async touch(key: string): Promise<boolean> {
+    const source = `/${this.location.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+    const res = await this.#send("PUT", this.#url(key), key, { headers: { "x-amz-copy-source": source, "x-amz-metadata-directive": "REPLACE" } }, [200, 404], true);
+    if (res.status === 404) return false;
+    // Like a completion, a copy may answer 200 and still fail: the error is in the body.
+    const xml = await res.text();
+    if (elements(xml, "Error").length > 0) {
+      const code = text(xml, "Code") ?? "";
+      if (code === "NoSuchKey") return false;
+      throw new S3Error(`object store: refreshing ${this.display(key)}: ${code}: ${text(xml, "Message") ?? ""}`, 200, code);
+    }
+    return true;
   }
 
   /** The object's bytes, or null when there is none. */
@@ -182,7 +202,7 @@ export class S3Client {
    * network errors, 5xx, 429 and throttling codes. Resolves with a response
    * whose status is in `accept` (its body unread when `keepBody`, else drained).
    */
-  async #send(method: string, url: string, key: string, opts: { body?: Uint8Array; sha256?: string }, accept: number[], keepBody = false): Promise<Response> {
+  async #send(method: string, url: string, key: string, opts: { body?: Uint8Array; sha256?: string; headers?: Record<string, string> }, accept: number[], keepBody = false): Promise<Response> {
     const what = `${method} ${this.display(key)}`;
     for (let attempt = 1; ; attempt++) {
       let status = 0;
@@ -194,6 +214,7 @@ export class S3Client {
       try {
         const headers: Record<string, string> = { "x-amz-content-sha256": opts.sha256 ?? (opts.body ? "UNSIGNED-PAYLOAD" : EMPTY_SHA256) };
         if (opts.body) headers["content-type"] = "application/octet-stream";
+        Object.assign(headers, opts.headers);
         const req = await this.#aws.sign(url, { method, headers, body: opts.body as BodyInit | undefined, redirect: "manual", signal: ctl.signal });
         const res = await this.#fetch(req);
         clearTimeout(timer);

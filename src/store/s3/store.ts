@@ -16,29 +16,8 @@ import { fileWriter } from "../fs/writer.ts";
 
 const MiB = 1 << 20;
 
-export interface S3StoreOptions {
-  client: S3Client;
-  /** Key prefix: "" or ending in "/". */
-  prefix: string;
-  /** Where objects wait for their upload (created when first needed). */
-  spoolDir: string;
-  sha256(data: Uint8Array): string;
-  sha256Hasher(): Hasher;
-  /** Objects at least this big go up in parts (default 16 MiB). */
-  multipartThreshold?: number;
-  /** Size of each part (default 8 MiB; S3 wants at least 5 MiB but for the last). */
-  partSize?: number;
-  /** Requests in flight at once (default 16). */
-  concurrency?: number;
-  /** Keys per ListObjectsV2 page (default 1000, S3's most). */
-  listPageSize?: number;
-  /** Request bodies held in memory at once (default 64 MiB). */
-  memoryBytes?: number;
-  /** A pending object up to this size waits in memory, not in a spool file (default 64 KiB)... */
-  inMemoryMax?: number;
-  /** ... while pending objects in memory take less than this in all (default 32 MiB). */
-  inMemoryTotal?: number;
-}
+export type { S3StoreOptions } from "./options.ts";
+import type { S3StoreOptions } from "./options.ts";
 
 export type { Pending } from "./uploads.ts";
 import { Uploads, type Pending } from "./uploads.ts";
@@ -70,8 +49,6 @@ export class S3ObjectStore implements ObjectStore {
   #inMemoryMax: number;
   #inMemoryTotal: number;
   #uploads: Uploads;
-  /** Hashes this process has seen stored in S3 (uploaded, or found by HEAD): no HEAD needed. */
-  #known = new Set<string>();
   #spoolReady = false;
   #seq = 0;
   /** Tells this store's spool files from those of an earlier process that had the same pid. */
@@ -192,11 +169,10 @@ export class S3ObjectStore implements ObjectStore {
     return this.putStream(chunks());
   }
 
+  /** Pending, or stored: then refreshed (CopyObject onto itself), which counts as a reuse for gc. */
   async has(hash: string): Promise<boolean> {
-    if (this.#exists(hash)) return true;
-    const found = (await this.#limiter.run(0, () => this.client.head(this.key(hash)))) !== null;
-    if (found) this.#known.add(hash);
-    return found;
+    if (this.#uploads.has(hash)) return true;
+    return this.#limiter.run(0, () => this.client.touch(this.key(hash)));
   }
 
   async read(hash: string): Promise<Uint8Array> {
@@ -205,7 +181,6 @@ export class S3ObjectStore implements ObjectStore {
     const bytes = await this.#limiter.run(0, () => this.client.get(this.key(hash)));
     if (!bytes) throw missing(hash, this.url);
     this.#verify(hash, this.#sha256(bytes));
-    this.#known.add(hash);
     return bytes;
   }
 
@@ -235,16 +210,27 @@ export class S3ObjectStore implements ObjectStore {
       yield chunk;
     }
     this.#verify(hash, h.digest());
-    this.#known.add(hash);
   }
 
   flush(): Promise<void> {
-    return this.#uploads.flush((hash) => this.#known.add(hash));
+    return this.#uploads.flush(() => undefined);
   }
 
-  async delete(hash: string): Promise<void> {
-    this.#known.delete(hash);
-    await this.#limiter.run(0, () => this.client.delete(this.key(hash)));
+  /**
+   * Removes an object. With `unchangedSince` (the mtimeMs list() gave), only
+   * when its last-modified time has not moved since (a writer that reused it
+   * refreshed it): S3 has no rename, so the check and the DELETE are two
+   * requests, and a reuse landing between them is lost to this delete (see
+   * README, gc on S3).
+   */
+  async delete(hash: string, opts: { unchangedSince?: number } = {}): Promise<boolean> {
+    const key = this.key(hash);
+    if (opts.unchangedSince !== undefined) {
+      const now = (await this.#limiter.run(0, () => this.client.list(key, null, 1))).objects.find((o) => o.key === key);
+      if (!now || now.mtimeMs > opts.unchangedSince) return false;
+    } else if ((await this.#limiter.run(0, () => this.client.head(key))) === null) return false;
+    await this.#limiter.run(0, () => this.client.delete(key));
+    return true;
   }
 
   async *list(): AsyncIterable<ObjectInfo> {
@@ -266,8 +252,13 @@ export class S3ObjectStore implements ObjectStore {
     return null;
   }
 
+  /**
+   * Pending here. An object already in S3 is written again all the same: its
+   * upload finds it there and only refreshes it (#upload), so flush() covers
+   * the reuse that gc's grace period counts from.
+   */
   #exists(hash: string): boolean {
-    return this.#uploads.has(hash) || this.#known.has(hash);
+    return this.#uploads.has(hash);
   }
 
   #fitsInMemory(size: number): boolean {
@@ -281,7 +272,8 @@ export class S3ObjectStore implements ObjectStore {
   async #upload(hash: string, p: Pending): Promise<void> {
     const key = this.key(hash);
     const there = await this.#limiter.run(0, () => this.client.head(key));
-    if (there && there.size === p.size) return;
+    // Already stored (a reuse): refreshed so gc counts it as fresh; gone meanwhile: uploaded anew.
+    if (there && there.size === p.size && (await this.#limiter.run(0, () => this.client.touch(key)))) return;
     if (p.size < this.multipartThreshold) {
       await this.#limiter.run(p.size, async () => this.client.put(key, p.bytes ?? (await fsp.readFile(p.file!)), hash));
     } else {

@@ -25,7 +25,7 @@ let dir: string;
 let store: FsObjectStore;
 beforeEach(async () => {
   dir = tempDir();
-  store = new FsObjectStore(path.join(dir, "data"), await rt());
+  store = new FsObjectStore(path.join(dir, "data"), await rt(), { now: () => new Date() });
 });
 afterEach(() => removeDir(dir));
 

@@ -127,7 +127,7 @@ describe("S3Client signing", () => {
 });
 
 describe("S3ObjectStore HEAD before PUT", () => {
-  test("an object S3 already has is not PUT again, not even by another store over the same prefix", async () => {
+  test("an object S3 already has is not uploaded again, not even by another store over the same prefix: it is refreshed (copied onto itself) instead", async () => {
     const data = enc("stored once");
     const first = await makeStore();
     await first.putBytes(data);
@@ -138,7 +138,10 @@ describe("S3ObjectStore HEAD before PUT", () => {
     w.write(data);
     w.close();
     await second.flush();
-    expect(requests("PUT", sha(data))).toHaveLength(1);
+    const puts = requests("PUT", sha(data));
+    expect(puts.filter((r) => !r.headers["x-amz-copy-source"])).toHaveLength(1);
+    // The second store's reuse (its put; its writer's same bytes join that pending one) refreshes the object once, for gc's grace period.
+    expect(puts.filter((r) => r.headers["x-amz-copy-source"]).map((r) => r.status)).toEqual([200]);
     expect(requests("HEAD", sha(data)).map((r) => r.status)).toEqual([404, 200]);
   });
 });
@@ -222,7 +225,7 @@ describe("S3ObjectStore.list()", () => {
     const store = await makeStore();
     const o = await store.putBytes(enc("early"));
     for (const until = Date.now() + 10_000; Date.now() < until && !(await direct().head(`${prefix}cas/${o.hash}`)); ) await new Promise((r) => setTimeout(r, 5));
-    expect(await direct().head(`${prefix}cas/${o.hash}`)).toEqual({ size: 5 });
+    expect((await direct().head(`${prefix}cas/${o.hash}`))?.size).toBe(5);
     const listed = async () => {
       const out = [];
       for await (const x of store.list()) out.push(x.hash);
