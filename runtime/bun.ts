@@ -98,6 +98,29 @@ function spawnLines(opts: LinesOptions): LineChild {
   });
 }
 
+/** Bun.file(fd).stream() reads a non-blocking FIFO through the event loop (epoll), not the thread pool. */
+function watchFifo(path: string, onData: (chunk: Uint8Array) => void): { close(): void } {
+  const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  const reader = Bun.file(fd).stream().getReader();
+  let open = true;
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || !open) break;
+        onData(value);
+      }
+    } catch { /* cancelled */ }
+  })();
+  return {
+    close() {
+      if (!open) return;
+      open = false;
+      void reader.cancel().catch(() => {}).finally(() => closeSync(fd));
+    },
+  };
+}
+
 function tryLock(path: string): FileLock | null {
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644); // O_CLOEXEC is Bun's default
   if (lib().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
@@ -123,6 +146,7 @@ export const bunRuntime: Runtime = {
   name: "bun",
   spawn,
   spawnLines,
+  watchFifo,
   signalGroup: killGroup,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) throw lastError("mkfifo", path);

@@ -3,7 +3,7 @@
 // FsFile.tryLockSync (flock), Deno.serve. Loaded only on Deno (index.ts imports it lazily).
 import { spawn as nodeSpawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, closeSync, constants, existsSync, openSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, read, writeSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { adoptedChildren, checkCwd, killGroup, listenError, startError, superviseGroup } from "./_group.ts";
@@ -93,6 +93,37 @@ function spawnLines(opts: LinesOptions): LineChild {
   return lineChild(child.pid, exited, lines, { write: (text) => void child.stdin!.write(text), close: () => void child.stdin!.end() });
 }
 
+/**
+ * A blocking read on Deno's blocking-task pool (hundreds of threads): one
+ * pending read per watched FIFO. close() writes a byte to wake it, and the
+ * read's callback closes the fd.
+ */
+function watchFifo(path: string, onData: (chunk: Uint8Array) => void): { close(): void } {
+  const fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+  const buf = new Uint8Array(64 * 1024);
+  let open = true;
+  let reading = false;
+  const next = () => {
+    reading = true;
+    read(fd, buf, 0, buf.length, null, (err, n) => {
+      reading = false;
+      if (!open) return closeSync(fd);
+      if (err) return;
+      onData(buf.slice(0, n));
+      next();
+    });
+  };
+  next();
+  return {
+    close() {
+      if (!open) return;
+      open = false;
+      if (reading) writeSync(fd, new Uint8Array([10]));
+      else closeSync(fd);
+    },
+  };
+}
+
 function tryLock(path: string): FileLock | null {
   // Deno's FsFile locks are flock(2) on Linux (verified against bun.ts), opened O_CLOEXEC.
   const file = Deno.openSync(path, { read: true, write: true, create: true });
@@ -117,6 +148,7 @@ export const denoRuntime: Runtime = {
   name: "deno",
   spawn,
   spawnLines,
+  watchFifo,
   signalGroup: killGroup,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) {

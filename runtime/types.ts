@@ -102,6 +102,14 @@ export interface Runtime {
    */
   setPipeSize(fd: number, bytes: number): number;
   /**
+   * Opens the FIFO at `path` for reading and writing (O_RDWR, O_NOFOLLOW: the
+   * open never blocks, and the reader never sees end of file, since this end
+   * holds a writer) and hands each chunk written to it to `onData` as it
+   * comes, without tying up a thread of the runtime's file-system pool (Bun's
+   * has as many threads as CPUs), until `close()`, which closes it.
+   */
+  watchFifo(path: string, onData: (chunk: Uint8Array) => void): { close(): void };
+  /**
    * prctl(PR_SET_CHILD_SUBREAPER): from now on, a descendant whose parent dies
    * (a transform's `setsid daemon &`) becomes this process's child instead of
    * init's, so it can be found and killed (adoptedChildren). False where the

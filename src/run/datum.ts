@@ -15,6 +15,7 @@ import { AttemptLog } from "../transform/logs.ts";
 import { cleanUp, keepTopLevel, materialize, materializeMode, type Materialized } from "../transform/materialize.ts";
 import { datumOwner } from "../transform/orphans.ts";
 import { collectOutputs, type OutputFile } from "../transform/outputs.ts";
+import type { BatchProcess } from "../transform/batch.ts";
 import type { Slot } from "../transform/slot.ts";
 import type { Ended } from "../transform/stop.ts";
 
@@ -32,6 +33,8 @@ export interface DatumContext {
   now: () => Date;
   baseEnv: Record<string, string | undefined>;
   signal: AbortSignal;
+  /** datum_batching: the slot's batch process serves the attempts (transform/batch.ts). */
+  batch?: BatchProcess;
 }
 
 export interface DatumOutcome {
@@ -48,7 +51,8 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
   const outcome = (state: DatumOutcome["state"], tries: number, reason: string | null, outputs: OutputFile[] = []): DatumOutcome =>
     ({ state, outputs, tries, durationMs: performance.now() - started, reason });
   let created: Materialized["created"] | null = null;
-  const mode = materializeMode(datum.inputs, slot.sandboxed);
+  // A batch process sees the slot's /pfs folder: never a sandbox of binds of its own.
+  const mode = ctx.batch ? "copy" : materializeMode(datum.inputs, slot.sandboxed);
   keepTopLevel(slot.pfsDir, new Set(datum.inputs.map((i) => i.name)));
   try {
     const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, mode, pfsDir: slot.pfsDir, scratch: ctx.scratch });
@@ -71,9 +75,11 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
       emptyDir(slot.outDir);
       const log = logOf(attempt);
       try {
-        const res = await launch(spec.transform.cmd, spec.transform.stdin, log);
-        if (!ok(res, spec.transform.acceptReturnCode)) {
-          reason = describe(res, spec.datumTimeoutMs) + log.tail();
+        const failed = ctx.batch
+          ? await ctx.batch.attempt({ id: datum.id, env, log, timeoutMs: spec.datumTimeoutMs ?? undefined })
+          : whyFailed(await launch(spec.transform.cmd, spec.transform.stdin, log), spec);
+        if (failed !== null) {
+          reason = failed + log.tail();
           continue;
         }
         try {
@@ -92,6 +98,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
     emptyDir(slot.outDir);
     if (ctx.signal.aborted) return outcome("failed", tries, "job was killed");
     if (spec.transform.errCmd) {
+      await ctx.batch?.stop(); // err_cmd runs on the slot by itself
       const log = logOf("err_cmd");
       try {
         const res = await launch(spec.transform.errCmd, spec.transform.errStdin, log);
@@ -114,8 +121,10 @@ function emptyDir(dir: string): void {
   for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
-function ok(r: Ended, accept: number[]): boolean {
-  return r.exitCode !== null && (r.exitCode === 0 || accept.includes(r.exitCode));
+/** Null when the attempt succeeded (exit 0 or an accepted code), else why not. */
+function whyFailed(r: Ended, spec: PipelineSpec): string | null {
+  const accept = spec.transform.acceptReturnCode;
+  return r.exitCode !== null && (r.exitCode === 0 || accept.includes(r.exitCode)) ? null : describe(r, spec.datumTimeoutMs);
 }
 
 function describe(r: Ended, timeoutMs: number | null): string {

@@ -9,6 +9,8 @@ import { openSlot } from "../transform/launch.ts";
 import { jobOwner, killOrphans } from "../transform/orphans.ts";
 import type { Slot } from "../transform/slot.ts";
 import type { JobRow } from "../db/queries/jobs.ts";
+import type { BatchProcess } from "../transform/batch.ts";
+import { batchFor } from "./batching.ts";
 import type { JobContext } from "./context.ts";
 import { datumRow, runDatum, type DatumOutcome } from "./datum.ts";
 import type { PlanItem } from "./items.ts";
@@ -48,6 +50,12 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[], job: Job
     if (!s) slots.set(slot, (s = openSlot(app.rt, ctx.sandbox, slotDir(slot))));
     return s;
   };
+  // datum_batching: a batch process per slot (run/batching.ts), undefined when not batched.
+  const batches = new Map<number, BatchProcess | undefined>();
+  const batchOf = (slot: number) => {
+    if (!batches.has(slot)) batches.set(slot, batchFor(ctx, slotOf(slot), abort.signal));
+    return batches.get(slot);
+  };
   const t0 = performance.now();
   try {
     await forEachLimit(toRun, ctx.parallelism, async (item, _i, slot) => {
@@ -57,6 +65,7 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[], job: Job
         outcome = await runDatum({
           store: app.store, loader: app.repos.trees, spec, jobId: ctx.jobId, outputCommit: ctx.outputCommit,
           slot: slotOf(slot), scratch: slotDir(slot), logDir: ctx.logDir, now: app.now, baseEnv: ctx.env, signal: abort.signal,
+          batch: batchOf(slot),
         }, item.datum!);
       } catch (err) {
         // e.g. the command cannot be started: this datum fails, the job goes on and ends properly.
@@ -76,6 +85,7 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[], job: Job
     await tally.close();
     if (timer) clearTimeout(timer);
     ctx.signal?.removeEventListener("abort", onOuterAbort);
+    await Promise.all([...batches.values()].map((b) => b?.close()));
     await Promise.all([...slots.values()].map((s) => s.close()));
     await killOrphans(app.rt, jobOwner(ctx.jobId));
     fs.rmSync(ctx.scratchDir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LineChild, Runtime } from "../../runtime/types.ts";
 import { LogTap } from "./logtap.ts";
-import { boxArgv, jobScript, statusOf, type Bind, type SandboxPlan } from "./sandbox.ts";
+import { boxArgv, CHANNEL, jobScript, statusOf, type Bind, type SandboxPlan } from "./sandbox.ts";
 import type { Attempt, Slot } from "./slot.ts";
 import { KILL_GRACE_MS, supervise, type Ended } from "./stop.ts";
 
@@ -36,6 +36,14 @@ export class BoxSlot implements Slot {
     this.#stderrFile = path.join(dir, "bwrap.err");
     fs.mkdirSync(this.channelDir, { recursive: true });
     this.#tap = new LogTap(this.channelDir, rt);
+  }
+
+  get channel(): { host: string; inside: string } {
+    return { host: this.channelDir, inside: CHANNEL };
+  }
+
+  drainLogs(): void {
+    this.#tap.pump();
   }
 
   /** Inside the sandbox /pfs is /pfs: nothing to rewrite. */

@@ -88,7 +88,7 @@ export class LogTap {
   begin(log: LogSink): void {
     this.#discard(); // whatever a straggler wrote after the last attempt is not this one's
     this.#log = log;
-    this.#timer = setInterval(() => this.#pump(), POLL_MS);
+    this.#timer = setInterval(() => this.pump(), POLL_MS);
   }
 
   /**
@@ -116,7 +116,8 @@ export class LogTap {
     this.err.close();
   }
 
-  #pump(): void {
+  /** Moves what is in the FIFOs now into the log. */
+  pump(): void {
     this.out.pump(this.#log, this.#buf);
     this.err.pump(this.#log, this.#buf);
     this.#log?.flush();

@@ -13,9 +13,16 @@ export class PlainSlot implements Slot {
   readonly pfsRoot: string;
   readonly #tap: LogTap;
 
+  readonly channel: { host: string; inside: string };
+
   constructor(private readonly rt: Runtime, dir: string, readonly pfsDir: string, readonly outDir: string) {
     this.pfsRoot = pfsDir;
+    this.channel = { host: dir, inside: dir };
     this.#tap = new LogTap(dir, rt);
+  }
+
+  drainLogs(): void {
+    this.#tap.pump();
   }
 
   fix(text: string): string {

@@ -32,6 +32,10 @@ export interface Slot {
   readonly sandboxed: boolean;
   /** `cmd`/`stdin` text as the transform must see it: /pfs rewritten to pfsRoot where it starts a path. */
   fix(text: string): string;
+  /** Where datum batching's FIFOs go (batchfifo.ts): a host folder, and that folder as the transform sees it. */
+  readonly channel?: { host: string; inside: string };
+  /** Moves what the running attempt wrote so far into its log (batching switches logs between datums). */
+  drainLogs?(): void;
   /** Runs one attempt; throws when the slot itself failed (bwrap could not start, no such working dir). */
   run(a: Attempt): Promise<Ended>;
   close(): Promise<void>;
