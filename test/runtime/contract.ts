@@ -338,6 +338,42 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
     });
   });
 
+  test("watchFifo() hands on what writers write, never sees end of file between them, and keeps the file-system pool free", async () => {
+    await inTempDir(async (dir) => {
+      const fifos = [0, 1, 2, 3, 4].map((i) => join(dir, `f${i}`));
+      const got: string[] = [];
+      const watches = fifos.map((f, i) => {
+        rt.mkfifo(f);
+        return rt.watchFifo(f, (chunk) => void got.push(`${i}:${new TextDecoder().decode(chunk)}`));
+      });
+      try {
+        // Five pending watches: a runtime that read them on its thread pool would starve this read.
+        assert.equal(await open(join(dir, "f0"), "r").then(async (h: FileHandle) => (await h.close(), "opened")), "opened");
+        writeFileSync(join(dir, "plain"), "x");
+        assert.equal(readFileSync(join(dir, "plain"), "utf8"), "x");
+        const writer = rt.spawn({ argv: ["sh", "-c", 'echo one > "$1"; echo two > "$1"', "sh", fifos[2]!], cwd: dir, env: ENV });
+        assert.equal((await writer.done).exitCode, 0);
+        for (let i = 0; i < 200 && got.join("") !== "2:one\n2:two\n" && got.join("") !== "2:one\ntwo\n"; i++) await new Promise((r) => setTimeout(r, 5));
+        assert.equal(got.map((g) => g.slice(2)).join(""), "one\ntwo\n");
+        assert.ok(got.every((g) => g.startsWith("2:")));
+      } finally {
+        for (const w of watches) w.close();
+      }
+      // Closed (soon: the pending read lets go first): a writer can no longer open it without blocking, no reader is left.
+      const readerLeft = () => {
+        try {
+          closeSync(openSync(fifos[2]!, constants.O_WRONLY | constants.O_NONBLOCK));
+          return true;
+        } catch (err) {
+          if ((err as { code?: string }).code !== "ENXIO") throw err;
+          return false;
+        }
+      };
+      for (let i = 0; i < 200 && readerLeft(); i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(readerLeft(), false);
+    });
+  });
+
   test("setPipeSize() grows a FIFO's buffer, rounded up to a power of two pages, and refuses a regular file", async () => {
     await inTempDir(async (dir) => {
       const fifo = join(dir, "fifo");
