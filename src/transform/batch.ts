@@ -62,13 +62,6 @@ export class BatchProcess {
 
   /** Runs one attempt of a datum whose inputs are in place and whose /pfs/out is empty: null when it answered ok, else why not. */
   async attempt(a: BatchAttempt): Promise<string | null> {
-    let line: string;
-    try {
-      line = datumLine(a.id, lineVars(a.env, this.cmd.env, this.#sent));
-    } catch (err) {
-      if (err instanceof BatchLineError) return `datum batching: ${err.message}`;
-      throw err;
-    }
     for (let round = 0; ; round++) {
       if (this.#proc?.result) this.#proc = null; // it ended between datums
       if (this.#proc && this.#fifos.pending()) {
@@ -76,6 +69,13 @@ export class BatchProcess {
         await this.stop({ polite: false });
       }
       const proc = this.#proc ?? this.#start();
+      let line: string;
+      try {
+        line = datumLine(a.id, lineVars(a.env, this.cmd.env, this.#sent));
+      } catch (err) {
+        if (err instanceof BatchLineError) return `datum batching: ${err.message}`;
+        throw err;
+      }
       this.#fifos.unread(); // bytes no datum line of ours: a transform may write there
       this.#sink.to(a.log);
       await this.#fifos.send(line);
