@@ -154,7 +154,7 @@ describe.each(["none", ...(bwrapWorks ? ["bwrap"] : [])])("datum_batching with C
       'exec 3<"$CALF_DATUMS" 4>"$CALF_ANSWERS"',
       'while read -r id vars <&3; do eval "export $vars"; n=$(basename "$data"); echo "out $n"; echo "err $n" >&2; : > "$PFS_ROOT/out/$n"; echo ok >&4; done',
     ].join("\n");
-    t.spec("p", batched("").replace(/cmd: .*/, `cmd: [sh, -c, ${JSON.stringify(script)}]`));
+    t.spec("p", batched("").replace(/cmd: .*/, () => `cmd: [sh, -c, ${JSON.stringify(script)}]`));
     await putAll(t, ["a", "b", "c"]);
     const r = await run(t);
     expect(r.jobs.map(counts)).toEqual([["success", 3, 0, 0]]);
@@ -166,12 +166,22 @@ describe.each(["none", ...(bwrapWorks ? ["bwrap"] : [])])("datum_batching with C
   }, 30_000);
 
   test("a transform that never reads $CALF_DATUMS fails its datums with a hint, and does not loop", async () => {
-    const t = await setup({ p: batched("").replace(/cmd: .*/, "cmd: [sh, -c, 'echo not batch-aware']") + "datum_tries: 2\n" });
+    const t = await setup({ p: batched("").replace(/cmd: .*/, () => "cmd: [sh, -c, 'echo not batch-aware']") + "datum_tries: 2\n" });
     await putAll(t, ["a", "b"]);
     const r = await run(t);
     expect(r.jobs.map(counts)).toEqual([["failure", 0, 0, 2]]);
     const states = await datumStates(t, r.jobs[0]!.id);
     expect(states["/a"]).toEqual(["failed", 2, "the batch process exited (exit 0) without reading the datum (it must read $CALF_DATUMS): not batch-aware"]);
+  }, 30_000);
+
+  test("a process that exits after answering (one datum per process) costs no try: the next datum goes to a new one", async () => {
+    const script = 'exec 3<"$CALF_DATUMS" 4>"$CALF_ANSWERS"; read -r id vars <&3; eval "export $vars"; echo $$ > "$PFS_ROOT/out/$(basename "$data")"; echo ok >&4';
+    const t = await setup({ p: batched("").replace(/cmd: .*/, () => `cmd: [sh, -c, ${JSON.stringify(script)}]`) + "datum_tries: 1\n" });
+    await putAll(t, ["a", "b", "c", "d"]);
+    const r = await run(t);
+    expect(r.jobs.map(counts)).toEqual([["success", 4, 0, 0]]);
+    expect(Object.values(await datumStates(t, r.jobs[0]!.id)).map((s) => s[1])).toEqual([1, 1, 1, 1]);
+    expect(new Set(Object.values(await outputOf(t, "p"))).size).toBe(4);
   }, 30_000);
 
   test("an answer that is neither ok nor fail fails the datum and stops the process", async () => {
@@ -189,6 +199,26 @@ describe.each(["none", ...(bwrapWorks ? ["bwrap"] : [])])("datum_batching with C
     const r = await run(t);
     expect(performance.now() - t0).toBeLessThan(15_000);
     expect(r.jobs.map((j) => j.state)).toEqual(["killed"]);
+  }, 30_000);
+});
+
+describe("datum_batching: the end of a batch", () => {
+  // Unsandboxed, so the process can leave a mark on the host once its loop ends.
+  test.each([
+    ["one open of each FIFO (exec 3<)", 'exec 3<"$CALF_DATUMS" 4>"$CALF_ANSWERS"; while read -r id vars <&3; do eval "export $vars"; : > "$PFS_ROOT/out/${data##*/}"; echo ok >&4; done'],
+    // The sleep: it comes back to open $CALF_DATUMS after calf let go of it at the end, and blocks in open().
+    ["a reopen per line", 'while read -r id vars < "$CALF_DATUMS"; do eval "export $vars"; : > "$PFS_ROOT/out/${data##*/}"; echo ok > "$CALF_ANSWERS"; sleep 0.2; done'],
+  ])("with %s, the process sees end of file once the job's datums are done and ends by itself (no SIGTERM)", async (_what, loop) => {
+    const t = await setup({});
+    const mark = path.join(t.dir, "ended");
+    const script = `trap 'echo TERM > ${mark}; exit 1' TERM\n${loop}\necho clean > ${mark}`;
+    t.spec("p", batched("").replace(/cmd: .*/, () => `cmd: [sh, -c, ${JSON.stringify(script)}]`));
+    await putAll(t, ["a", "b", "c"]);
+    const t0 = performance.now();
+    const r = await withSandboxMode("none", () => runAll(t));
+    expect(r.jobs.map(counts)).toEqual([["success", 3, 0, 0]]);
+    expect(fs.readFileSync(mark, "utf8")).toBe("clean\n");
+    expect(performance.now() - t0).toBeLessThan(1500); // well before the 2 s grace that precedes a SIGTERM
   }, 30_000);
 });
 

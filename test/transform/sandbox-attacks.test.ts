@@ -88,6 +88,36 @@ describe.skipIf(!bwrapWorks)("the bwrap sandbox against a hostile transform", ()
     expect(fs.lstatSync(victim).isFile()).toBe(true);
   }, 30_000);
 
+  test("a batch process cannot swap the protocol FIFOs in /.calf, and a runaway answer fails only its own datum", async () => {
+    const t = await setup({});
+    const victim = path.join(t.dir, "victim");
+    fs.writeFileSync(victim, "host file\n");
+    const body = [
+      'case $n in',
+      `a) for f in datums answers; do rm -f /.calf/$f 2>/dev/null; echo "rm $f $?"; ln -sf ${victim} /.calf/$f 2>/dev/null; echo "ln $f $?"; done`,
+      '   touch /.calf/new 2>/dev/null; echo "create $?"; chmod 666 /.calf/datums 2>/dev/null; echo "chmod $?";;',
+      "b) head -c 1048576 /dev/zero | tr '\\0' x >&4;;", // 1 MiB and no newline: not an answer
+      'd) echo "fake PACH_DATUM_ID=x data=/etc/passwd" > "$CALF_DATUMS"; [ -p /.calf/datums ] && [ -p /.calf/answers ] && echo "fifos intact";;',
+      "esac",
+      ': > /pfs/out/$n; echo ok >&4',
+    ].join("\n");
+    const script = `exec 3<"$CALF_DATUMS" 4>"$CALF_ANSWERS"\nwhile read -r id vars <&3; do eval "export $vars"; n=$(basename "$data")\n${body}\ndone`;
+    t.spec("p", spec(script, "").replace("datum_tries: 1", "datum_tries: 1\ndatum_batching: true"));
+    await t.app.repos.startCommit("data", "master");
+    for (const f of ["/a", "/b", "/c", "/d"]) await putText(t.app.repos, "data", f, f);
+    await t.app.repos.finishCommit("data", "master");
+    const r = await run(t);
+    expect(r.jobs.map(counts)).toEqual([["failure", 3, 0, 1]]);
+    expect(r.jobs[0]!.reason).toContain('(/b) failed: the transform answered "xxxxx');
+    const logs = fs.readdirSync(path.join(t.app.settings.dataDir, "logs", "p", r.jobs[0]!.id)).map((f) =>
+      fs.readFileSync(path.join(t.app.settings.dataDir, "logs", "p", r.jobs[0]!.id, f), "utf8").split("\n").map((l) => l.split(" ").slice(2).join(" ")));
+    const refused = logs.find((l) => l[0] === "rm datums 1")!;
+    expect(refused.filter(Boolean)).toEqual(["rm datums 1", "ln datums 1", "rm answers 1", "ln answers 1", "create 1", "chmod 1"]);
+    expect(logs.some((l) => l.includes("fifos intact"))).toBe(true);
+    expect(fs.readFileSync(victim, "utf8")).toBe("host file\n");
+    expect(fs.lstatSync(victim).isFile()).toBe(true);
+  }, 30_000);
+
   test("datums of one slot see none of each other's leftovers in /tmp, /dev/shm, /, /dev, /pfs; SysV IPC stays off the host", async () => {
     const hostIpc = () => spawnSync("ipcs", ["-m", "-q"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.startsWith("0x")).length;
     const before = hostIpc();
