@@ -27,7 +27,7 @@ export interface PutOptions {
   onAppend?: (path: string) => void;
 }
 
-interface Source {
+export interface Source {
   /** Path in the repo. */
   target: string;
   /** Local file, or null for stdin. */
@@ -109,7 +109,7 @@ export async function deleteFile(repos: Repos, repo: string, branch: string, tar
   });
 }
 
-function listSources(src: string, target: string, opts: Pick<PutOptions, "recursive" | "followLinks" | "onSkip">): { sources: Source[]; folder: boolean } {
+export function listSources(src: string, target: string, opts: Pick<PutOptions, "recursive" | "followLinks" | "onSkip">): { sources: Source[]; folder: boolean } {
   if (src === "-") return { sources: [{ target, local: null, rel: "" }], folder: false };
   let st: fs.Stats;
   try {

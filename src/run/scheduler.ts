@@ -21,7 +21,8 @@ import { identityOf } from "./fingerprint.ts";
 import { heads, inputCommits, ready } from "./inputs.ts";
 import { runJob } from "./job.ts";
 import type { RunObserver } from "../observe.ts";
-import { SpecErrors, syncPipelines } from "./sync.ts";
+import { snapshotFolders } from "./folders.ts";
+import { SpecErrors, syncSpecs } from "./sync.ts";
 import { fireDueTicks, registerCronInputs } from "./ticks.ts";
 
 export interface RunOptions {
@@ -37,6 +38,8 @@ export interface RunOptions {
 export interface RunResult {
   jobs: JobRow[];
   failed: boolean;
+  /** The folders of folder-backed repos (a service watches them). */
+  folders: string[];
 }
 
 /**
@@ -51,7 +54,7 @@ export async function startRunner(app: App): Promise<string[]> {
 }
 
 export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
-  const specs = await syncPipelines(app);
+  const { specs, folders } = await syncSpecs(app);
   opts.observer.specs?.({ ok: true, pipelines: specs.length });
   const all = specs.map((s) => s.name);
   for (const n of opts.names) {
@@ -60,6 +63,8 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
       throw notFound(`pipeline "${n}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
     }
   }
+  // Folder-backed repos first: a pipeline reading one plans over the folder as it is now.
+  for (const c of await snapshotFolders(app, folders)) opts.observer.committed?.(c);
   const selected = new Set(opts.names.length ? opts.names : all);
   if (opts.reprocess) for (const n of selected) await bumpReprocess(app.db, n);
   await registerCronInputs(app, specs);
@@ -94,7 +99,7 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
     jobs.push(job);
     if (job.state !== "success") failedRepos.add(name);
   }
-  return { jobs, failed: spoutFailed || jobs.some((j) => j.state !== "success") };
+  return { jobs, failed: spoutFailed || jobs.some((j) => j.state !== "success"), folders: folders.map((f) => f.folder) };
 }
 
 async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos: Set<string>, sandbox: () => Promise<SandboxPlan | null>): Promise<JobRow | null> {
@@ -142,7 +147,8 @@ export async function runForever(
   while (!opts.signal.aborted) {
     try {
       await opts.onPass?.();
-      await runOnce(app, { ...opts, reprocess, spouts: false });
+      const r = await runOnce(app, { ...opts, reprocess, spouts: false });
+      opts.waker.watchFolders(r.folders);
       reprocess = false;
       await superviseSpouts(app, opts, spouts);
     } catch (err) {

@@ -8,7 +8,7 @@ import { deactivateMissing, listPipelines, upsertPipeline } from "../db/queries/
 import { CalfError } from "../errors.ts";
 import { formatIssue } from "../spec/format.ts";
 import { loadFolder } from "../spec/load.ts";
-import type { PipelineSpec, SpecIssue } from "../spec/types.ts";
+import type { FolderRepo, PipelineSpec, SpecIssue } from "../spec/types.ts";
 import { leaves } from "../plan/input.ts";
 import { versionHash } from "./version.ts";
 
@@ -28,23 +28,29 @@ export function displayPath(file: string, cwd: string): string {
 }
 
 /** Loads and validates the folder; throws SpecErrors listing every issue. */
-export async function loadSpecs(app: App, files?: string[]): Promise<{ specs: PipelineSpec[]; notices: string[] }> {
+export async function loadSpecs(app: App, files?: string[]): Promise<{ specs: PipelineSpec[]; notices: string[]; repos: FolderRepo[] }> {
   const existing = await app.repos.repoNames();
   const res = await loadFolder(app.settings.pipelinesDir, { existingRepos: existing, files });
   if (res.issues.length) throw new SpecErrors(res.issues, app.host.cwd);
-  return { specs: res.specs, notices: res.notices };
+  return { specs: res.specs, notices: res.notices, repos: res.repos };
 }
 
 export async function syncPipelines(app: App): Promise<PipelineSpec[]> {
-  const { specs, notices } = await loadSpecs(app);
+  return (await syncSpecs(app)).specs;
+}
+
+/** syncPipelines(), and the folder-backed repos the folder declares (each created when new). */
+export async function syncSpecs(app: App): Promise<{ specs: PipelineSpec[]; folders: FolderRepo[] }> {
+  const { specs, notices, repos: folders } = await loadSpecs(app);
   for (const n of notices) app.out.info(`calf: notice: ${n}`);
   const sha256 = (s: string | Uint8Array) => app.rt.sha256(s);
+  for (const f of folders) await app.repos.ensureRepo(f.name, "folder", f.description);
   for (const spec of specs) {
     await app.repos.ensureRepo(spec.name, spec.spout ? "spout" : "pipeline", spec.description);
     for (const l of leaves(spec.input)) if (l.cron) await app.repos.ensureRepo(l.repo, "cron");
   }
   const hashes = specs.map((s) => versionHash(s, sha256));
-  if (await inSync(app, specs, hashes)) return specs; // the common case: no write, no fsync
+  if (await inSync(app, specs, hashes)) return { specs, folders }; // the common case: no write, no fsync
   const now = app.now().toISOString();
   await app.db.write(async (tx) => {
     for (let i = 0; i < specs.length; i++) {
@@ -53,7 +59,7 @@ export async function syncPipelines(app: App): Promise<PipelineSpec[]> {
     }
     await deactivateMissing(tx, specs.map((s) => s.name));
   });
-  return specs;
+  return { specs, folders };
 }
 
 /** True when the database already holds exactly these specs, versions and output branches. */

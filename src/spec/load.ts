@@ -8,7 +8,8 @@ import { validateSet } from "./crosscheck.ts";
 import { formatIssue, sortIssues } from "./format.ts";
 import { issueAt } from "./locate.ts";
 import { MAX_SPEC_BYTES, parseSpecText } from "./parse.ts";
-import type { PipelineSpec, SpecIssue } from "./types.ts";
+import { declaredRepo, folderRepoClashes, isRepoDoc, repoIssueAt, validateRepoDoc } from "./repodoc.ts";
+import type { FolderRepo, PipelineSpec, SpecIssue } from "./types.ts";
 import { declaredName, validateDoc } from "./validate.ts";
 
 export const SPEC_FILE = /\.(ya?ml|json)$/;
@@ -16,6 +17,8 @@ export const SPEC_FILE = /\.(ya?ml|json)$/;
 export interface LoadResult {
   /** Every document that passed its own schema; any issue at all means the set must not be used. */
   specs: PipelineSpec[];
+  /** Folder-backed repos declared by `repo:` documents (of the named files, when files are named). */
+  repos: FolderRepo[];
   issues: SpecIssue[];
   /** Not errors, as `file:line:col: field.path: message` lines, e.g. `transform.image` is ignored. */
   notices: string[];
@@ -32,22 +35,25 @@ export async function loadFolder(dir: string, opts: { existingRepos: string[]; f
   const listed = await listSpecFiles(dir);
   const targets = opts.files ?? listed.files;
   if (opts.files === undefined && listed.issue !== undefined) issues.push(listed.issue);
-  const loaded: Loaded = { specs: [], invalidNames: [], notices: [] };
+  const loaded: Loaded = { specs: [], repos: [], invalidNames: [], notices: [] };
   for (const file of targets) await loadFile(file, issues, loaded);
   for (const spec of loaded.specs) issues.push(...(await missingDeps(spec)));
-  const { specs } = loaded;
+  for (const repo of loaded.repos) issues.push(...(await missingSource(repo)));
+  const { specs, repos } = loaded;
 
-  const context: Loaded = { specs: [], invalidNames: [], notices: [] };
+  const context: Loaded = { specs: [], repos: [], invalidNames: [], notices: [] };
   if (opts.files !== undefined) {
     const named = new Set(opts.files.map((f) => resolve(f)));
     for (const file of listed.files.filter((f) => !named.has(resolve(f)))) await loadFile(file, [], context);
   }
   // A spec with errors of its own still names an output repo: readers of it should not also fail.
-  const known = [...opts.existingRepos, ...loaded.invalidNames, ...context.invalidNames];
+  const allRepos = [...repos, ...context.repos];
+  const known = [...opts.existingRepos, ...loaded.invalidNames, ...context.invalidNames, ...allRepos.map((r) => r.name)];
   const shown = new Set(targets);
-  const setIssues = validateSet([...specs, ...context.specs], known).filter((i) => shown.has(i.file));
+  const allSpecs = [...specs, ...context.specs];
+  const setIssues = [...validateSet(allSpecs, known), ...folderRepoClashes(allRepos, allSpecs)].filter((i) => shown.has(i.file));
   const warnings = sortIssues(loaded.notices);
-  return { specs, issues: sortIssues([...issues, ...setIssues]), notices: warnings.map(formatIssue), warnings };
+  return { specs, repos, issues: sortIssues([...issues, ...setIssues]), notices: warnings.map(formatIssue), warnings };
 }
 
 async function listSpecFiles(dir: string): Promise<{ files: string[]; issue?: SpecIssue }> {
@@ -71,7 +77,8 @@ async function listSpecFiles(dir: string): Promise<{ files: string[]; issue?: Sp
 
 interface Loaded {
   specs: PipelineSpec[];
-  invalidNames: string[]; // pipeline names declared by documents that failed validation
+  repos: FolderRepo[];
+  invalidNames: string[]; // pipeline (and repo) names declared by documents that failed validation
   notices: SpecIssue[]; // Pachyderm fields accepted and ignored
 }
 
@@ -86,6 +93,13 @@ async function loadFile(file: string, issues: SpecIssue[], into: Loaded): Promis
   const parsed = parseSpecText(file, await readFile(file, "utf8"));
   issues.push(...parsed.issues);
   for (const doc of parsed.docs) {
+    if (isRepoDoc(doc)) {
+      const { repo, issues: docIssues } = validateRepoDoc(doc, resolve(file));
+      issues.push(...docIssues);
+      if (repo) into.repos.push(repo);
+      else if (declaredRepo(doc) !== undefined) into.invalidNames.push(declaredRepo(doc)!);
+      continue;
+    }
     const { spec, issues: docIssues, notices } = validateDoc(doc, resolve(file));
     issues.push(...docIssues);
     into.notices.push(...notices);
@@ -95,6 +109,17 @@ async function loadFile(file: string, issues: SpecIssue[], into: Loaded): Promis
       if (name !== undefined) into.invalidNames.push(name);
     }
   }
+}
+
+/** A folder-backed repo's source must be a folder that exists (it is only read). */
+async function missingSource(repo: FolderRepo): Promise<SpecIssue[]> {
+  const info = await stat(repo.folder).catch((e: NodeJS.ErrnoException) => e);
+  if (info instanceof Error) {
+    const why = info.code === "ENOENT" ? "does not exist" : `cannot be read (${info.code ?? info.message})`;
+    return [repoIssueAt(repo, "repo.source", `folder "${repo.folder}" ${why}`, `create it, or fix the path: it is relative to ${dirname(repo.file)}`)];
+  }
+  if (!info.isDirectory()) return [repoIssueAt(repo, "repo.source", `"${repo.folder}" is not a folder`, "a folder-backed repo mirrors a folder: name one")];
+  return [];
 }
 
 // A dep ending in "/" names a folder (its whole subtree); any other dep may be a file or a folder.

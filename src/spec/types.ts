@@ -41,6 +41,22 @@ export interface PipelineSpec {
   source?: SpecSource;
 }
 
+/**
+ * A folder-backed repo (calf extension, SPEC §3): a spec document
+ * `repo: {name, source, description}` makes repo `name` mirror a host folder,
+ * snapshotted before every pass of the runner. The folder is only read.
+ */
+export interface FolderRepo {
+  name: string;
+  /** Absolute path of the folder (`source`, relative to the spec file's folder). */
+  folder: string;
+  description: string;
+  /** Absolute path of the spec file. */
+  file: string;
+  /** Where it was written: for messages only. */
+  at: SpecSource;
+}
+
 /** How many datums go to a worker at once; 0 = unset (Pachyderm's DatumSetSpec). */
 export interface DatumSetSpec {
   number: number;

@@ -9,9 +9,12 @@
 // When the last put of this folder was to the same target (--overwrite) and
 // the target still holds the tree that put left, a file whose stat is
 // unchanged is certainly in place: the put skips it without reading the tree.
-// A file modified within RACY_MS of being hashed is not remembered: its stat
-// cannot tell a later same-size edit apart (git's "racy clean"). Millisecond
-// times suffice: a remembered file's next change is at least RACY_MS later.
+// A file modified within RACY_MS of being hashed is remembered without its
+// hash, and its bucket's digest never matches: its stat cannot tell a later
+// same-size edit apart (git's "racy clean"), so it is hashed again next time.
+// Millisecond times suffice: a remembered file's next change is at least
+// RACY_MS later. Every file of the last put is remembered, so a folder
+// snapshot learns which were deleted since (gone()).
 import * as path from "node:path";
 import type { Db } from "../db/client.ts";
 import { bucketBodies, bucketDigests, saveStatCache, statTarget } from "../db/queries/statcache.ts";
@@ -28,7 +31,7 @@ export interface FileStat {
   ctimeMs: number;
 }
 
-/** [dev, ino, size, mtime_ms, ctime_ms, content hash] */
+/** [dev, ino, size, mtime_ms, ctime_ms, content hash ("" when racy: not to be trusted)] */
 type Entry = [number, number, number, number, number, string];
 
 interface Bucket {
@@ -94,6 +97,8 @@ const bucketOf = (rel: string) => fingerprint(rel, 0, 0, 0, 0, 0)[0]!;
 
 /** A bucket's digest: how many files, and the sums of their fingerprints' lanes (order does not matter). */
 const digestOf = (n: number, a: number, b: number) => `${n}.${a.toString(16)}.${b.toString(16)}`;
+/** Marks the stored digest of a bucket holding a racy entry: it never matches, so the bucket is read. */
+const RACY = "~racy";
 
 export class StatCache {
   #db: Db;
@@ -103,6 +108,7 @@ export class StatCache {
   #target: string | undefined;
   /** The stat_targets row of the root: where its last put went, and the tree it left there. */
   #stored: { target: string; tree: string } | null = null;
+  #gone: string[] = [];
 
   constructor(db: Db) {
     this.#db = db;
@@ -117,6 +123,7 @@ export class StatCache {
     this.#target = target;
     this.#buckets.clear();
     this.#dirty.clear();
+    this.#gone = [];
     for (const [bucket, digest] of await bucketDigests(this.#db, this.#root)) this.#buckets.set(bucket, { digest, entries: null });
     this.#stored = await statTarget(this.#db, this.#root);
   }
@@ -158,7 +165,9 @@ export class StatCache {
       if (!unchanged) this.#dirty.add(b);
     }
     if (inPlace) for (let i = 0; i < files.length; i++) if (clean[bucket[i]!]) out[i] = true;
-    await this.#read(toRead);
+    const emptied = [...this.#buckets.keys()].filter((b) => !count[b]);
+    await this.#read([...toRead, ...emptied]);
+    this.#gone = [];
     const read = new Uint8Array(BUCKETS);
     for (const b of toRead) read[b] = 1;
     const seen = new Map<string, number>();
@@ -167,7 +176,7 @@ export class StatCache {
       const { rel, st } = files[i]!;
       seen.set(rel, bucket[i]!);
       const e = this.#buckets.get(bucket[i]!)!.entries!.get(rel);
-      if (e && same(e, st)) out[i] = inPlace ? true : e[5];
+      if (e && e[5] !== "" && same(e, st)) out[i] = inPlace ? true : e[5];
     }
     for (const b of toRead) {
       // Files no longer in the folder (or not of this bucket) are forgotten.
@@ -175,16 +184,27 @@ export class StatCache {
       for (const rel of entries.keys()) {
         if (seen.get(rel) === b) continue;
         entries.delete(rel);
+        this.#gone.push(rel);
         this.#dirty.add(b);
       }
     }
     // Buckets no file falls in any more.
-    for (const b of this.#buckets.keys()) {
-      if (count[b]) continue;
+    for (const b of emptied) {
+      this.#gone.push(...this.#buckets.get(b)!.entries!.keys());
       this.#buckets.set(b, { digest: "", entries: new Map() });
       this.#dirty.add(b);
     }
     return out;
+  }
+
+  /**
+   * The files (relative paths) the last put of this folder had and the one
+   * lookupAll() was given lacks. Complete only for a folder whose every file
+   * was recorded by that put (a snapshot's are), so only trusted where the
+   * target still holds `targetTree`.
+   */
+  gone(): string[] {
+    return this.#gone;
   }
 
   /** Remembers a file's hash (after lookupAll, which read its bucket); `nowMs`: when it was hashed. */
@@ -193,11 +213,8 @@ export class StatCache {
     let bucket = this.#buckets.get(b);
     if (!bucket) this.#buckets.set(b, (bucket = { digest: "", entries: new Map() }));
     if (!bucket.entries) throw new Error(`internal: stat cache bucket ${b} recorded before it was read`);
-    if (nowMs - st.mtimeMs < RACY_MS || nowMs - st.ctimeMs < RACY_MS) {
-      if (bucket.entries.delete(rel)) this.#dirty.add(b);
-      return;
-    }
-    bucket.entries.set(rel, [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, hash]);
+    const racy = nowMs - st.mtimeMs < RACY_MS || nowMs - st.ctimeMs < RACY_MS;
+    bucket.entries.set(rel, [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, racy ? "" : hash]);
     this.#dirty.add(b);
   }
 
@@ -213,12 +230,14 @@ export class StatCache {
       const entries = this.#buckets.get(b)!.entries!;
       let a = 0;
       let c = 0;
+      let racy = "";
       for (const [rel, e] of entries) {
         const fp = fingerprint(rel, e[0], e[1], e[2], e[3], e[4]);
         a = (a + fp[1]!) >>> 0;
         c = (c + fp[2]!) >>> 0;
+        if (e[5] === "") racy = RACY;
       }
-      rows.push([b, entries.size ? digestOf(entries.size, a, c) : "", JSON.stringify(Object.fromEntries(entries))]);
+      rows.push([b, entries.size ? digestOf(entries.size, a, c) + racy : "", JSON.stringify(Object.fromEntries(entries))]);
     }
     this.#dirty.clear();
     const target = this.#target && targetTree ? { target: this.#target, tree: targetTree } : null;

@@ -63,7 +63,7 @@ describe("StatCache", () => {
     db.close();
   });
 
-  test("record() does not remember a file modified moments ago (racy clean), and forgets what it knew of it", async () => {
+  test("record() keeps a file modified moments ago (racy clean) without its hash: lookupAll() misses it, in place or not", async () => {
     const { db, root, cache } = await fresh();
     write(root, "c", "ccc");
     await recordAll(cache, root, ["c"]);
@@ -74,8 +74,27 @@ describe("StatCache", () => {
     expect(await again.lookupAll([f!], false)).toEqual([null]);
     again.record("c", f!.st, "h-new", Date.now());
     await again.save();
+    // Its stat is the same as recorded, but a same-size edit in the same instant would not show in it.
     expect(await (await opened(db, root)).lookupAll([f!], false)).toEqual([null]);
-    expect(await rows(db)).toEqual([]);
+    expect(await (await opened(db, root)).lookupAll([f!], true)).toEqual([null]);
+    expect((await rows(db)).map((r) => JSON.parse(r.body).c[5])).toEqual([""]);
+    db.close();
+  });
+
+  test("gone() lists the files the last put had and this folder lacks: in read buckets, emptied buckets, racy ones too", async () => {
+    const { db, root, cache } = await fresh();
+    const rels = names(40);
+    for (const r of rels) write(root, r, r);
+    write(root, "racy", "r", new Date());
+    await recordAll(cache, root, [...rels, "racy"]);
+    cache.record("racy", fs.statSync(path.join(root, "racy")), "h-racy", Date.now());
+    await cache.save();
+    const again = await opened(db, root);
+    const keep = rels.filter((r) => r !== "d/f5" && r !== "d/f9");
+    expect(await again.lookupAll(files(root, keep), true)).toEqual(keep.map(() => true as const));
+    expect(again.gone().sort()).toEqual(["d/f5", "d/f9", "racy"]);
+    expect(await again.lookupAll(files(root, []), true)).toEqual([]);
+    expect(again.gone().length).toBe(38);
     db.close();
   });
 
