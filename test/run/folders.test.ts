@@ -71,6 +71,7 @@ describe("folder-backed repos under run --once", () => {
 describe("folder-backed repos under a service", () => {
   test("a change in the folder wakes the runner (no poll, no data command) and its job runs", async () => {
     const { t, folder } = await withBooks({ "a.txt": "one\n" });
+    t.app.db.afterWrite = null; // as in a runner: its own writes do not wake it
     const waker = new Waker(t.app.clock, { dataDir: t.app.settings.dataDir, folders: [t.app.settings.pipelinesDir] });
     const stop = new AbortController();
     const errors: unknown[] = [];
