@@ -16,6 +16,7 @@ import { cleanUp, keepTopLevel, materialize, materializeMode, type Materialized 
 import { datumOwner } from "../transform/orphans.ts";
 import { collectOutputs, type OutputFile } from "../transform/outputs.ts";
 import type { BatchProcess } from "../transform/batch.ts";
+import { InputRecycler } from "../transform/recycle.ts";
 import type { Slot } from "../transform/slot.ts";
 import type { Ended } from "../transform/stop.ts";
 
@@ -55,7 +56,7 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
   const mode = ctx.batch ? "copy" : materializeMode(datum.inputs, slot.sandboxed);
   keepTopLevel(slot.pfsDir, new Set(datum.inputs.map((i) => i.name)));
   try {
-    const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, mode, pfsDir: slot.pfsDir, scratch: ctx.scratch });
+    const m = await materialize({ store: ctx.store, loader: ctx.loader, inputs: datum.inputs, mode, pfsDir: slot.pfsDir, scratch: ctx.scratch, recycler: recyclerOf(ctx) });
     created = m.created;
     const env = transformEnv({
       base: ctx.baseEnv, transformEnv: spec.transform.env, pfsRoot: slot.pfsRoot, inputs: datum.inputs,
@@ -109,8 +110,16 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
     }
     return outcome("failed", tries, reason);
   } finally {
-    if (created) cleanUp(created);
+    if (created) cleanUp(created, recyclerOf(ctx));
   }
+}
+
+/** The slot's input recycler (transform/recycle.ts), its spares beside /pfs in the slot's folder. */
+const recyclers = new WeakMap<Slot, InputRecycler>();
+function recyclerOf(ctx: DatumContext): InputRecycler {
+  let r = recyclers.get(ctx.slot);
+  if (!r) recyclers.set(ctx.slot, (r = new InputRecycler(path.join(ctx.scratch, "spare"))));
+  return r;
 }
 
 /**

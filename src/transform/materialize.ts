@@ -10,6 +10,7 @@ import type { DatumInput } from "../plan/types.ts";
 import type { ObjectStore } from "../store/types.ts";
 import type { NodeLoader } from "../repo/tree.ts";
 import { walk } from "../repo/tree.ts";
+import type { InputRecycler } from "./recycle.ts";
 import type { Bind } from "./sandbox.ts";
 
 /** Directory datums with more files than this are copied rather than bound file by file. */
@@ -50,13 +51,21 @@ async function filesOf(loader: NodeLoader, inputs: DatumInput[]): Promise<FileIt
  * Copies objects under `root`, mode 0444: from the store's local file where
  * it keeps one (a copy keeps the object's mode), else from its bytes.
  */
-async function copyInto(store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"]): Promise<void> {
+async function copyInto(
+  store: ObjectStore, items: FileItem[], root: string, emptyFiles: Set<string>, empty: string, created: Materialized["created"], recycler?: InputRecycler,
+): Promise<void> {
   const made = new Set<string>();
   for (const it of items) {
     const dest = path.join(root, it.rel);
     for (let dir = path.dirname(dest); dir.length > root.length && !made.has(dir); dir = path.dirname(dir)) made.add(dir);
     const src = emptyFiles.has(it.rel.split("/")[1]!) ? empty : store.localPath(it.hash);
-    const place = async () => (src ? copy(src, dest) : fs.writeFileSync(dest, await store.read(it.hash), { mode: 0o444 }));
+    // Over a recycled spare (same inode, new bytes), else a new file; always 0444 in the end.
+    const place = async () => {
+      const reused = recycler?.place(dest) ?? false;
+      if (src) copy(src, dest);
+      else fs.writeFileSync(dest, await store.read(it.hash), { mode: 0o444 });
+      if (reused) fs.chmodSync(dest, 0o444);
+    };
     try {
       await place();
     } catch (err) {
@@ -89,9 +98,12 @@ export function keepTopLevel(pfsDir: string, names: Set<string>): void {
   }
 }
 
-/** Removes what materialize created (exact unlinks: far cheaper than a recursive rm). */
-export function cleanUp(created: Materialized["created"]): void {
-  for (const f of created.files) fs.rmSync(f, { force: true });
+/** Removes what materialize created (exact unlinks: far cheaper than a recursive rm); files go to `recycler` when given. */
+export function cleanUp(created: Materialized["created"], recycler?: InputRecycler): void {
+  for (const f of created.files) {
+    if (recycler) recycler.give(f);
+    else fs.rmSync(f, { force: true });
+  }
   for (const d of created.dirs) {
     try {
       fs.rmdirSync(d);
@@ -117,6 +129,8 @@ export async function materialize(opts: {
   mode: "copy" | "binds";
   pfsDir: string;
   scratch: string;
+  /** The slot's spare copies to write over (recycle.ts). */
+  recycler?: InputRecycler;
 }): Promise<Materialized> {
   const items = await filesOf(opts.loader, opts.inputs);
   const emptyNames = new Set(opts.inputs.filter((i) => i.emptyFiles).map((i) => i.name));
@@ -126,7 +140,7 @@ export async function materialize(opts: {
   const created: Materialized["created"] = { files: [], dirs: [] };
   const local = items.map((it) => (emptyNames.has(it.rel.split("/")[1]!) ? empty : opts.store.localPath(it.hash)));
   if (opts.mode === "copy" || local.some((l) => l === null)) {
-    await copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created);
+    await copyInto(opts.store, items, opts.pfsDir, emptyNames, empty, created, opts.recycler);
     for (const it of items) files.set(`/pfs${it.rel}`, path.join(opts.pfsDir, it.rel));
     return { mode: "copy", binds: [], files, created };
   }

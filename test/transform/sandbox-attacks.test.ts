@@ -198,6 +198,30 @@ describe("outputs without a sandbox", () => {
   }, 30_000);
 });
 
+describe("recycled input copies without a sandbox", () => {
+  test("an input a transform swapped for a hard link or a symlink to a host file is not reused: later datums' copies never write through it", async () => {
+    const t = await setup({});
+    const host = path.join(t.dir, "hostfile");
+    fs.writeFileSync(host, "host bytes\n");
+    // Datum /a swaps its input for a hard link to the host file, /b for a symlink; the datums after them get copies.
+    t.spec("p", spec([
+      'n=$(basename "$data")',
+      `case $n in a) rm -f "$data"; ln ${host} "$data";; b) rm -f "$data"; ln -s ${host} "$data";; esac`,
+      'cat "$data" > "$PFS_ROOT/out/$n"',
+    ].join("; ")));
+    await t.app.repos.startCommit("data", "master");
+    for (const f of ["/a", "/b", "/c", "/d", "/e"]) await putText(t.app.repos, "data", f, `${f} bytes\n`);
+    await t.app.repos.finishCommit("data", "master");
+    const r = await withSandboxMode("none", () => runAll(t));
+    expect(r.jobs.map(counts)).toEqual([["success", 5, 0, 0]]);
+    expect(fs.readFileSync(host, "utf8")).toBe("host bytes\n");
+    expect(fs.lstatSync(host).nlink).toBe(1);
+    const out = await outputOf(t, "p");
+    expect([out["/c"], out["/d"], out["/e"]]).toEqual(["/c bytes\n", "/d bytes\n", "/e bytes\n"]);
+    expect(corruptObjects(t)).toEqual([]);
+  }, 30_000);
+});
+
 // Under bwrap the runner kills everything in the datum's PID namespace (slotbox.test.ts shows it).
 describe.each(["none"])("descendants with CALF_SANDBOX=%s", (mode) => {
   const alive = (pid: number) => {
