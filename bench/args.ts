@@ -2,7 +2,7 @@
 
 // Run order: the main workloads last, so the time budget (which only ever
 // drops repeat rounds) trims their rounds rather than starving fixed setups.
-export const SECTIONS = ["startup", "ingest", "plan100k", "noop100k", "spout", "workloads"] as const;
+export const SECTIONS = ["startup", "ingest", "plan100k", "noop100k", "spout", "batching", "chain", "history", "workloads"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Options {
@@ -12,6 +12,8 @@ export interface Options {
   budgetSec: number;
   snakemakeMax: number;
   perFile100k: boolean;
+  /** Commits (each followed by its job) of the history section. */
+  historyN: number;
   keep: boolean;
   calf: string | null;
   out: string | null;
@@ -27,7 +29,10 @@ export const USAGE = `usage: bun run bench/run.ts [flags]   (npm run bench -- [f
                        (default 780 = 13 min, which keeps a full run under 15 min; 0 = no budget;
                        every figure still gets one round, and a cut figure is marked n=k*)
   --snakemake-max N    largest N Snakemake runs at (default 1000; at 10k it takes minutes per run)
-  --per-file-100k      no-op at 100k with the per-file pipeline (needs a 100k-datum cold run first)
+  --one-datum-100k     no-op at 100k with one datum over all files (glob /) instead of the per-file
+                       pipeline (whose 100k-datum cold run, batched, is part of the setup)
+  --history N          commits in the history section, each followed by its job (default 10000;
+                       --quick: 300)
   --calf PATH          binary under test (default dist/calf)
   --out FILE           where to write the Markdown table (default bench/RESULTS.md for a full
                        run; --quick and --only print it and write only with --out)
@@ -47,7 +52,8 @@ function int(flag: string, v: string | undefined, min: number): number {
 }
 
 export function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, only: null, runs: 3, budgetSec: 780, snakemakeMax: 1000, perFile100k: false, keep: false, calf: null, out: null, help: false };
+  const o: Options = { quick: false, only: null, runs: 3, budgetSec: 780, snakemakeMax: 1000, perFile100k: true, historyN: 10_000, keep: false, calf: null, out: null, help: false };
+  let historySet = false;
   let runsSet = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -65,7 +71,11 @@ export function parseArgs(argv: string[]): Options {
       runsSet = true;
     } else if (a === "--budget") o.budgetSec = int(a, next(), 0);
     else if (a === "--snakemake-max") o.snakemakeMax = int(a, next(), 0);
-    else if (a === "--per-file-100k") o.perFile100k = true;
+    else if (a === "--one-datum-100k") o.perFile100k = false;
+    else if (a === "--history") {
+      o.historyN = int(a, next(), 1);
+      historySet = true;
+    }
     else if (a === "--keep") o.keep = true;
     else if (a === "--calf") o.calf = next() ?? "";
     else if (a === "--out") o.out = next() ?? "";
@@ -73,5 +83,6 @@ export function parseArgs(argv: string[]): Options {
     else throw new UsageError(`unknown flag "${a}" (see --help)`);
   }
   if (o.quick && !runsSet) o.runs = 1;
+  if (o.quick && !historySet) o.historyN = 300;
   return o;
 }

@@ -26,6 +26,15 @@ export function xargsP2(inDir: string, outDir: string, opts?: RunOptions): Ran {
   return run(["sh", "-c", script, "_", inDir, outDir], opts);
 }
 
+/**
+ * The batched floor: `xargs -P2 -n256`, one `sh` per 256 files looping over
+ * them with one `tr` each (as a batched calf transform does per slot).
+ */
+export function xargsP2Batched(inDir: string, outDir: string, opts?: RunOptions): Ran {
+  const script = `find "$1" -maxdepth 1 -type f -print0 | OUT="$2" xargs -0 -P2 -n256 sh -c 'for f; do tr a-z A-Z < "$f" > "$OUT/\${f##*/}"; done' _`;
+  return run(["sh", "-c", script, "_", inDir, outDir], opts);
+}
+
 /** A Makefile with one pattern rule; run with `make -r -j2 -s` (no built-in rules, no echo). */
 export function writeMakefile(file: string, inDir: string, outDir: string): void {
   fs.writeFileSync(

@@ -31,6 +31,29 @@ export const UPPER_PIPELINE = [
   "",
 ].join("\n");
 
+/**
+ * UPPER_PIPELINE's work over a folder-backed repo `data` (the folder `inDir`,
+ * declared in the same spec file when given), or over `input`: unbatched (a
+ * `sh -c` and a `tr` per datum) or batched (one sh per slot, the README's
+ * loop, a `tr` per datum).
+ */
+export function folderUpper(opts: { inDir?: string; batched: boolean; name?: string; input?: string }): string {
+  const repo = opts.inDir ? `repo: {name: data, source: ${JSON.stringify(opts.inDir)}}\n---\n` : "";
+  const v = opts.input ?? "data";
+  const tr = `tr a-z A-Z < "$${v}" > "/pfs/out/\${${v}##*/}"`;
+  const cmd = opts.batched ? `exec 3<"$CALF_DATUMS" 4>"$CALF_ANSWERS"; while read -r id vars <&3; do eval "export $vars"; ${tr}; echo ok >&4; done` : tr;
+  return repo + [
+    `pipeline: {name: ${opts.name ?? "up"}}`,
+    "transform:",
+    `  cmd: [sh, -c, ${JSON.stringify(cmd)}]`,
+    "input:",
+    `  pfs: {repo: ${v}, glob: "/*"}`,
+    "parallelism_spec: {constant: 2}",
+    ...(opts.batched ? ["datum_batching: true"] : []),
+    "",
+  ].join("\n");
+}
+
 export class Calf {
   readonly dataDir: string;
   readonly pipelines: string;

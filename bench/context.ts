@@ -19,6 +19,8 @@ export interface Context {
   hasSnakemake: boolean;
   /** Use the per-file pipeline (100k datums) for the no-op at 100k instead of one datum. */
   perFile100k: boolean;
+  /** Commits of the history section. */
+  historyN: number;
 }
 
 export function workDir(ctx: Context, ...parts: string[]): string {

@@ -54,11 +54,13 @@ export class Results {
 
   /**
    * Adds a ratio target `a / b <= limit` (or `>=` with atLeast), judged on the
-   * medians of two figures from this run of the suite.
+   * medians of two figures from this run of the suite; with `paired` (both
+   * measured in the same rounds, side by side) on the median of the per-round
+   * ratios, which a machine whose speed drifts between rounds moves less.
    */
   ratioTarget(
     name: string, a: Figure | undefined, b: Figure | undefined, limit: number,
-    { atLeast = false, judged = true }: { atLeast?: boolean; judged?: boolean } = {},
+    { atLeast = false, judged = true, paired = false }: { atLeast?: boolean; judged?: boolean; paired?: boolean } = {},
   ): void {
     const va = Results.value(a);
     const vb = Results.value(b);
@@ -68,7 +70,14 @@ export class Results {
       this.target({ name, measured: `n/a (${why})`, goal, pass: null });
       return;
     }
-    const r = va / vb;
-    this.target({ name, measured: `${r.toFixed(r < 0.1 ? 3 : 2)}×`, goal, pass: !judged ? null : atLeast ? r >= limit : r <= limit });
+    const fmt = (x: number) => `${x.toFixed(x < 0.1 ? 3 : 2)}×`;
+    let r = va / vb;
+    let measured = fmt(r);
+    if (paired && a!.samples.length === b!.samples.length && a!.samples.length > 1) {
+      const pairs = a!.samples.map((x, i) => x / b!.samples[i]!);
+      r = median(pairs);
+      measured = `${fmt(r)} (pairs ${pairs.map((p) => p.toFixed(2)).join(", ")})`;
+    }
+    this.target({ name, measured, goal, pass: !judged ? null : atLeast ? r >= limit : r <= limit });
   }
 }

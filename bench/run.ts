@@ -11,6 +11,10 @@ import { Budget } from "./budget.ts";
 import { BenchAssertion } from "./check.ts";
 import { log, type Context } from "./context.ts";
 import { freshDir } from "./files.ts";
+import { chain } from "./chain.ts";
+import { oneChange, serveEdit } from "./change.ts";
+import { coldRuns } from "./cold.ts";
+import { history } from "./history.ts";
 import { ingest } from "./ingest.ts";
 import { describeMachine, probeSandbox } from "./machine.ts";
 import { which } from "./measure.ts";
@@ -30,6 +34,17 @@ const RUNNERS: Record<Section, (ctx: Context) => void | Promise<void>> = {
   spout,
   plan100k,
   noop100k,
+  async batching(ctx) {
+    const st = coldRuns(ctx);
+    try {
+      oneChange(ctx, st);
+      await serveEdit(ctx, st);
+    } finally {
+      fs.rmSync(st.base, { recursive: true, force: true });
+    }
+  },
+  chain,
+  history,
   workloads,
 };
 
@@ -51,7 +66,8 @@ async function main(opts: Options): Promise<number> {
     results,
     snakemakeMax: opts.snakemakeMax,
     hasSnakemake: which("snakemake") !== null,
-    perFile100k: opts.perFile100k,
+    perFile100k: opts.perFile100k && !opts.quick,
+    historyN: opts.historyN,
   };
   const env = process.env.CALF_SANDBOX;
   const sandbox = `${probeSandbox(calf, path.join(work, "probe"))} (CALF_SANDBOX=${env ?? "unset, so auto"})`;

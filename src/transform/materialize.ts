@@ -64,7 +64,7 @@ async function copyInto(
       const reused = recycler?.place(dest) ?? false;
       if (src) copy(src, dest);
       else fs.writeFileSync(dest, await store.read(it.hash), { mode: 0o444 });
-      if (reused) fs.chmodSync(dest, 0o444);
+      if (reused && !src) fs.chmodSync(dest, 0o444); // copyFileSync gives the copy the object's mode itself
     };
     try {
       await place();

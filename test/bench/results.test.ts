@@ -28,6 +28,13 @@ describe("Results.ratioTarget()", () => {
     expect(r.targets[0]).toMatchObject({ measured: "3.00×", goal: "≤ 1× (judged at N = 10k; reported here)", pass: null });
   });
 
+  test("ratioTarget() paired judges the median of the per-round ratios and lists them", () => {
+    const r = new Results();
+    // The medians say 20 / 10 = 2.0; round by round it was 1.0, 0.67 and 3.0 (the machine's speed drifted).
+    r.ratioTarget("p", fig(r, "a", [10, 20, 30]), fig(r, "b", [10, 30, 10]), 1.5, { paired: true });
+    expect(r.targets[0]).toMatchObject({ measured: "1.00× (pairs 1.00, 0.67, 3.00)", goal: "≤ 1.5×", pass: true });
+  });
+
   test("ratioTarget() says why when a figure is missing", () => {
     const r = new Results();
     r.ratioTarget("gone", fig(r, "a", [], { failed: "exit 1" }), fig(r, "b", [10]), 1);
