@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LineChild, Runtime } from "../../runtime/types.ts";
 import { LogTap } from "./logtap.ts";
-import { boxArgv, CHANNEL, jobScript, statusOf, type Bind, type SandboxPlan } from "./sandbox.ts";
+import { boxArgv, CHANNEL, goLine, jobScript, statusOf, type Bind, type SandboxPlan } from "./sandbox.ts";
 import type { Attempt, Slot } from "./slot.ts";
 import { KILL_GRACE_MS, supervise, type Ended } from "./stop.ts";
 
@@ -24,6 +24,10 @@ export class BoxSlot implements Slot {
   #child: LineChild | null = null;
   /** The binds the running sandbox was started with ("" = the slot's folder). */
   #bindsKey = "";
+  /** What the job script in the channel was written for: its command (argv, cwd, stdin or not) and environment. */
+  #written: { key: string; env: Record<string, string | undefined> } | null = null;
+  /** The text in the channel's stdin file. */
+  #stdin: string | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -56,11 +60,10 @@ export class BoxSlot implements Slot {
     if (!inPfs && !fs.statSync(a.cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`working directory "${a.cwd}" does not exist`);
     }
-    writeFresh(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env: a.env, cwd: a.cwd, stdin: a.stdin !== undefined }));
-    if (a.stdin !== undefined) writeFresh(path.join(this.channelDir, "stdin"), a.stdin);
+    const go = this.#script(a);
     const child = await this.#start(a.binds);
     this.#tap.begin(a.log);
-    child.send("go");
+    child.send(go ? `go ${go}` : "go");
     let stopping = false;
     const done = (async () => {
       const answer = await child.receive();
@@ -88,6 +91,26 @@ export class BoxSlot implements Slot {
     } finally {
       await this.#tap.end();
     }
+  }
+
+  /**
+   * Writes the job script (and stdin) the attempt needs as fresh files, or
+   * keeps the last ones when only variables changed: those go on the "go"
+   * line (sandbox.ts goLine), which this returns.
+   */
+  #script(a: Attempt): string {
+    const key = JSON.stringify([a.argv, a.cwd, a.stdin !== undefined]);
+    const last = this.#written;
+    const go = last && last.key === key ? goLine(last.env, a.env) : null;
+    if (go === null) {
+      writeFresh(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env: a.env, cwd: a.cwd, stdin: a.stdin !== undefined }));
+      this.#written = { key, env: a.env };
+    }
+    if (a.stdin !== undefined && a.stdin !== this.#stdin) {
+      writeFresh(path.join(this.channelDir, "stdin"), a.stdin);
+      this.#stdin = a.stdin;
+    }
+    return go ?? "";
   }
 
   /** Ends the sandbox: the runner sees end of input and exits; SIGKILL if it does not. */

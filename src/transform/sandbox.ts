@@ -138,7 +138,8 @@ export function runnerScript(keep: string[]): string {
   const spare = tops.length ? `    case $f in ${tops.map(shQuote).join("|")}) continue;; esac\n` : "";
   const globs = SCRATCH.flatMap((d) => [`${d}/*`, `${d}/.[!.]*`, `${d}/..?*`]).join(" ");
   return [
-    "while read -r _; do",
+    // "go", then (goLine) what the attempt's environment changes from the job script's.
+    "while read -r _ __calf_go; do",
     `  ( . ${CHANNEL}/job ) </dev/null >${CHANNEL}/out 2>${CHANNEL}/err`,
     "  s=$?",
     "  kill -9 -1 2>/dev/null",
@@ -161,7 +162,10 @@ const SH_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * The job script for one attempt: exactly `env` (the runner itself has an
  * empty environment), `cwd`, stdin from the channel's stdin file or
- * /dev/null, and `argv` exec'd in place of the runner's subshell.
+ * /dev/null, and `argv` exec'd in place of the runner's subshell. Where sh
+ * can export every name, it then evals the runner's `$__calf_go`: the next
+ * attempts of the same command reuse the script and get their own variables
+ * on the "go" line (goLine), not a new file each (an inode per datum).
  */
 export function jobScript(opts: { argv: string[]; env: Record<string, string | undefined>; cwd: string; stdin: boolean }): string {
   const vars = Object.entries(opts.env).filter((e): e is [string, string] => e[1] !== undefined);
@@ -170,12 +174,38 @@ export function jobScript(opts: { argv: string[]; env: Record<string, string | u
   const lines = [`cd ${shQuote(opts.cwd)} || exit 127`];
   if (vars.every(([k]) => SH_NAME.test(k))) {
     for (const [k, v] of vars) lines.push(exportLine(k, v));
-    lines.push(`exec ${cmd} ${input}`);
+    lines.push('eval "$__calf_go"', `exec ${cmd} ${input}`);
   } else {
     // A name sh cannot export (e.g. bash's BASH_FUNC_f%%): env(1) sets it.
     lines.push(`exec env -i ${vars.map(([k, v]) => shQuote(`${k}=${v}`)).join(" ")} ${cmd} ${input}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The longest "go" line; an attempt whose changes would not fit gets a job script of its own. */
+const MAX_GO = 16 * 1024;
+
+/**
+ * What the runner evals before exec for an attempt whose environment is
+ * `env`, when the job script was written for `base` (same command, cwd and
+ * stdin): `export` of every changed value and `unset` of every dropped
+ * name, as one line. Null when that cannot be: a name sh cannot export (the
+ * script is in its env -i form), a value with a line break, a longer line.
+ */
+export function goLine(base: Record<string, string | undefined>, env: Record<string, string | undefined>): string | null {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (!SH_NAME.test(k)) return null;
+    if (v === undefined || base[k] === v) continue;
+    if (/[\n\r]/.test(v)) return null;
+    parts.push(`export ${k}=${shQuote(v)}`);
+  }
+  for (const [k, v] of Object.entries(base)) {
+    if (!SH_NAME.test(k)) return null;
+    if (v !== undefined && env[k] === undefined) parts.push(`unset ${k}`);
+  }
+  const line = parts.join("; ");
+  return line.length > MAX_GO ? null : line;
 }
 
 // Most of a job's environment is the same for every datum: quote it once.

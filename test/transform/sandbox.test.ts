@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { boxArgv, bwrapArgv, CHANNEL, jobScript, runnerScript, shQuote, statusOf, type Bind, type RootEntry, type SandboxPlan } from "../../src/transform/sandbox.ts";
+import { boxArgv, bwrapArgv, CHANNEL, goLine, jobScript, runnerScript, shQuote, statusOf, type Bind, type RootEntry, type SandboxPlan } from "../../src/transform/sandbox.ts";
 
 const root: RootEntry[] = [
   { name: "bin", link: "usr/bin" },
@@ -198,6 +198,25 @@ describe("shQuote() and jobScript()", () => {
     const script = jobScript({ argv: ["env"], env: { PATH: "/usr/bin:/bin", "BASH_FUNC_f%%": "() { :; }", GONE: undefined }, cwd: "/", stdin: false });
     expect(script).toContain("env -i");
     expect(envLines(source(script).out).sort()).toEqual(["BASH_FUNC_f%%=() { :; }", "PATH=/usr/bin:/bin"]);
+  });
+
+  test.each<[string, Record<string, string | undefined>, string | null]>([
+    ["nothing changed", { PATH: "/bin", A: "1" }, ""],
+    ["a changed value, quoted", { PATH: "/bin", A: "it's" }, "export A='it'\\''s'"],
+    ["a new name and a dropped one", { PATH: "/bin", B: "2" }, "export B='2'; unset A"],
+    ["a value with a line break", { PATH: "/bin", A: "a\nb" }, null],
+    ["a name sh cannot export", { PATH: "/bin", A: "1", "BASH_FUNC_f%%": "x" }, null],
+    ["more than 16 KiB of changes", { PATH: "/bin", A: "x".repeat(17 * 1024) }, null],
+  ])("goLine() against {PATH, A=1}: %s", (_what, env, want) => {
+    expect(goLine({ PATH: "/bin", A: "1" }, env)).toBe(want);
+  });
+
+  test("a job script evals the go line before exec: the command sees exactly the new environment", () => {
+    const base = { PATH: "/usr/bin:/bin", A: "1", B: "gone" };
+    const next = { PATH: "/usr/bin:/bin", A: "a'b $X", C: "new" };
+    const script = jobScript({ argv: ["sh", "-c", "env | sort"], env: base, cwd: "/", stdin: false });
+    const r = sh(`__calf_go=${shQuote(goLine(base, next)!)}; ( . /dev/stdin ) <<'CALF_EOF'\n${script}CALF_EOF\n`);
+    expect(envLines(r.out)).toEqual(["A=a'b $X", "C=new", "PATH=/usr/bin:/bin"]);
   });
 
   test("jobScript() exits 127 when the working directory is missing", () => {

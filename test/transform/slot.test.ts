@@ -132,6 +132,23 @@ describe.each(kinds)("Slot (%s)", (kind) => {
 });
 
 describe.skipIf(!bwrapWorks)("Slot (box) only", () => {
+  test("attempts of one command reuse the channel's job script: each datum's variables come on the go line, set and unset exactly", async () => {
+    // (The script is rewritten as a fresh file only when the command changes or the difference cannot be one line.)
+    await newSlot("box");
+    const job = path.join(dir, "slot", "channel", "job");
+    const show = 'echo "[${A-unset}] [${B-unset}] [$C]"';
+    const first = await attempt(show, { env: { ...ENV, A: "1", C: "same" } });
+    const script = fs.readFileSync(job, "utf8");
+    expect(first.out).toBe("[1] [unset] [same]\n");
+    // A changed, B new, then A dropped: the same script, the go line carries the difference.
+    expect((await attempt(show, { env: { ...ENV, A: "it's $HOME", B: "b", C: "same" } })).out).toBe("[it's $HOME] [b] [same]\n");
+    expect((await attempt(show, { env: { ...ENV, B: "b2", C: "same" } })).out).toBe("[unset] [b2] [same]\n");
+    expect(fs.readFileSync(job, "utf8")).toBe(script);
+    // A line break cannot ride on the line: a fresh script for that attempt.
+    expect((await attempt(show, { env: { ...ENV, A: "x\ny", C: "same" } })).out).toBe("[x\ny] [unset] [same]\n");
+    expect(fs.readFileSync(job, "utf8")).toContain("export A='x\ny'");
+  });
+
   test("the slot sandbox runs attempts one after another in one sandbox, and empties /tmp between them", async () => {
     await newSlot("box");
     const ns = (await attempt(NS)).log;
