@@ -191,6 +191,7 @@ export async function serve(ctx: Context): Promise<void> {
     if (bigDone || processed === before) log("serve: warning: the 10k-datum job ended (or stalled) before the load did; the rates below are not comparable");
     r.add({ table, row: `GET /api/v1/jobs at 500 req/s during a ${n / 1000}k-datum job, p50`, col: "wall", unit: "ms", samples: [ac.latency.p50] });
     r.add({ table, row: `GET /api/v1/jobs at 500 req/s during a ${n / 1000}k-datum job, p99`, col: "wall", unit: "ms", samples: [ac.latency.p99] });
+    r.target({ name: "serve: API p99 < 20 ms at 500 req/s during a 10k-datum job", measured: `p99 ${ac.latency.p99} ms (p50 ${ac.latency.p50} ms)`, goal: "< 20 ms", pass: ac.latency.p99 < 20 && ac.errors === 0 && ac.non2xx === 0 });
     r.add({ table, row: `requests answered (${ac.non2xx} not 2xx, ${ac.errors} errors)`, col: "wall", unit: "count", samples: [ac.requests.total] });
     r.add({ table, row: "the job's datums/s without load", col: "wall", unit: "/s", samples: [quiet] });
     r.add({ table, row: "the job's datums/s under that load", col: "wall", unit: "/s", samples: [loaded] });
