@@ -19,8 +19,9 @@ import { storeCommands } from "./store.ts";
 import { installServiceCommand } from "./service.ts";
 import { reprocessCommands } from "./reprocess.ts";
 import { whyCommands } from "./why.ts";
+import { datumRunCommands } from "./datumrun.ts";
 
 export const commands: Command[] = [
-  ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...reprocessCommands, ...whyCommands, ...logCommands,
+  ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...reprocessCommands, ...datumRunCommands, ...whyCommands, ...logCommands,
   ...viewCommands, installServiceCommand, ...initCommands, ...opsCommands, ...storeCommands, ...debugCommands, ...metaCommands,
 ];
