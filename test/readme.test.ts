@@ -91,7 +91,7 @@ describe("README.md's examples", () => {
     }
     const steps = consoleSteps(b.body);
     const MARK = "@@calf-readme-exit";
-    const script = ["set -o pipefail", ...steps.map((s) => `{ ${s.command}\n}; echo; echo "${MARK} $?"`)].join("\n");
+    const script = ["set -o pipefail", ...steps.map((s) => `{ ${s.command}\n}; __calf_status=$?; echo; echo "${MARK} $__calf_status"`)].join("\n");
     const r = bash(script);
     const parts = r.out.split(new RegExp(`\\n?\\n${MARK} (\\d+)\\n`));
     steps.forEach((s, i) => {
