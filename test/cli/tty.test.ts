@@ -4,7 +4,7 @@
 // event lines ever wraps, and no live line is left behind); with stderr on a
 // pipe it prints RFC 3339-stamped lines instead. calf prints no colour.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { calf, MAIN } from "../helpers/cli.ts";
@@ -72,5 +72,38 @@ describe("calf run --once off a terminal", () => {
     for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \S/);
     expect(r.stderr).not.toContain("\x1b");
     expect(r.stderr).not.toContain("\r");
+  }, 60_000);
+});
+
+describe.skipIf(!hasScript)("calf datum run --shell on a terminal", () => {
+  test("the shell gets the terminal; Ctrl-C does not end calf under it; calf exits with the shell's status", async () => {
+    calf(["run", "--once"], { cwd }); // a job to take a datum from (when this test runs alone)
+    const job = JSON.parse(calf(["list", "job", "-o", "json"], { cwd }).stdout).at(-1).id as string;
+    const datum = JSON.parse(calf(["list", "datum", job, "-o", "json"], { cwd }).stdout)[0].id as string;
+    // A shell without job control stays in calf's process group, so Ctrl-C reaches calf as well (one with job control takes the terminal for itself).
+    const shell = path.join(cwd, "plain-shell");
+    fs.writeFileSync(shell, "#!/bin/sh\nexec /bin/sh +m -i\n", { mode: 0o755 });
+    // SHELL for calf only: script itself runs its command line with $SHELL.
+    const line = `stty cols ${W} rows 30; SHELL=${shell} exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} datum run ${job} ${datum} --shell`;
+    const child = spawn("script", ["-qfec", line, "/dev/null"], {
+      cwd, stdio: ["pipe", "pipe", "pipe"],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, TMPDIR: cwd, CALF_SANDBOX: "none", TERM: "xterm" },
+    });
+    let out = "";
+    child.stdout!.on("data", (b: Buffer) => void (out += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(out); i++) await Bun.sleep(50);
+      expect(out).toMatch(re);
+    };
+    await until(/eval "\$CALF_TRANSFORM"/);
+    child.stdin!.write("tty; echo one\n");
+    await until(/\/dev\/pts\/\d+\r?\n(.*\r?\n)*one\r?\n/);
+    child.stdin!.write("\x03"); // Ctrl-C: SIGINT to the terminal's foreground group, calf included
+    await Bun.sleep(300);
+    child.stdin!.write("echo two; exit 4\n");
+    expect(await exited).toBe(4);
+    expect(out).toMatch(/two\r?\n/);
+    expect(fs.readdirSync(cwd).filter((n) => n.startsWith("calf-datum-"))).toEqual([]);
   }, 60_000);
 });
