@@ -23,6 +23,8 @@ function num(v: number, unit: Figure["unit"]): string {
       return `${v.toFixed(0)} MB`;
     case "count":
       return String(v);
+    case "/s":
+      return `${Math.round(v)}/s`;
   }
 }
 
@@ -120,6 +122,10 @@ const METHOD = [
   "  one file changed per round; \"work\" sums the five processed datums' `duration_ms`. History: `calf serve` with a token; each of",
   "  N commits is a `PUT` of one new file, and the next waits for that job's end on `GET /api/v1/events`; per-job cost is the job's",
   "  finished - started.",
+  "- Serve (bench/serve.ts): `calf serve` with a one-datum-per-file pipeline; 40 rounds of a `put file` process (timed from its",
+  "  spawn) or an API PUT (timed from its 201 answer) until `/api/v1/events` says the downstream job is running; then autocannon at",
+  "  a fixed 500 requests/s (10 connections, 10 s) on `GET /api/v1/jobs` while a 10k-datum job runs, with the job's datum rate",
+  "  over 4 s before and during the load (both cores are shared by calf, its transforms and autocannon).",
 ];
 
 export function render(h: Header, m: Machine, r: Results): string {

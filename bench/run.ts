@@ -21,6 +21,7 @@ import { which } from "./measure.ts";
 import { render } from "./report.ts";
 import { Results } from "./results.ts";
 import { RSS_TOOL } from "./rss.ts";
+import { serve } from "./serve.ts";
 import { spout } from "./spout.ts";
 import { startup } from "./startup.ts";
 import { workloads } from "./workloads.ts";
@@ -32,6 +33,7 @@ const RUNNERS: Record<Section, (ctx: Context) => void | Promise<void>> = {
   startup,
   ingest,
   spout,
+  serve,
   plan100k,
   noop100k,
   async batching(ctx) {

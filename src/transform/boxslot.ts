@@ -60,7 +60,8 @@ export class BoxSlot implements Slot {
     if (!inPfs && !fs.statSync(a.cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`working directory "${a.cwd}" does not exist`);
     }
-    const go = this.#script(a);
+    // The host's TMPDIR (a systemd StateDirectory, a test's folder) is missing or read-only in here: /tmp is the sandbox's own.
+    const go = this.#script(a.env.TMPDIR === undefined ? a : { ...a, env: { ...a.env, TMPDIR: "/tmp" } });
     const child = await this.#start(a.binds);
     this.#tap.begin(a.log);
     child.send(go ? `go ${go}` : "go");
