@@ -5,6 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { App } from "../app.ts";
 import { outputFiles, prepare, shellCommand, type Reproduction } from "../ops/reproduce.ts";
+import { BatchProcess } from "../transform/batch.ts";
+import { datumVarNames } from "../transform/env.ts";
 import { datumOwner } from "../transform/orphans.ts";
 import type { LogSink } from "../transform/logs.ts";
 import { bool } from "./args.ts";
@@ -23,12 +25,26 @@ function liveSink(app: App): LogSink {
   };
 }
 
-async function runOnce(app: App, r: Reproduction, timeoutMs: number | null, owner: { job: string; datum: string }, accept: number[]): Promise<number> {
+/** A batched pipeline's transform (datum_batching) fed this one datum's line: its answer as the exit (0 for ok, 1 with the reason else). */
+async function runBatched(app: App, r: Reproduction, timeoutMs: number | null, owner: { job: string; datum: string }, signal: AbortSignal) {
+  if (!BatchProcess.fits(r.slot)) throw new Error("this slot cannot run a batch process");
+  const env: Record<string, string | undefined> = { ...r.env };
+  for (const k of datumVarNames(r.inputs)) delete env[k];
+  const b = new BatchProcess(r.slot, { argv: r.argv, stdin: r.stdin, env, cwd: r.cwd, owner: datumOwner(owner.job, owner.datum), signal }, app.rt);
+  try {
+    const why = await b.attempt({ id: owner.datum, env: r.env, log: liveSink(app), timeoutMs: timeoutMs ?? undefined });
+    return { exitCode: why === null ? 0 : 1, signal: null, timedOut: why?.startsWith("timed out") ?? false, why };
+  } finally {
+    await b.close();
+  }
+}
+
+async function runOnce(app: App, r: Reproduction, timeoutMs: number | null, owner: { job: string; datum: string }, accept: number[], batched: boolean): Promise<number> {
   const stop = new AbortController();
   const off = app.rt.onSignal("SIGINT", () => stop.abort());
   let ended;
   try {
-    ended = await r.slot.run({
+    ended = batched ? await runBatched(app, r, timeoutMs, owner, stop.signal) : await r.slot.run({
       argv: r.argv, env: r.env, cwd: r.cwd, stdin: r.stdin, timeoutMs: timeoutMs ?? undefined, signal: stop.signal,
       log: liveSink(app), owner: datumOwner(owner.job, owner.datum),
     });
@@ -36,7 +52,8 @@ async function runOnce(app: App, r: Reproduction, timeoutMs: number | null, owne
     off();
   }
   const ok = ended.exitCode !== null && (ended.exitCode === 0 || accept.includes(ended.exitCode));
-  const how = ended.timedOut ? `timed out after ${timeoutMs} ms` : ended.exitCode === null ? `killed by ${ended.signal ?? "a signal"}` : `exit ${ended.exitCode}`;
+  const answered = "why" in ended ? (ended.why === null ? "answered ok" : `answered: ${ended.why}`) : null;
+  const how = answered ?? (ended.timedOut ? `timed out after ${timeoutMs} ms` : ended.exitCode === null ? `killed by ${ended.signal ?? "a signal"}` : `exit ${ended.exitCode}`);
   const outs = outputFiles(r.slot.outDir);
   if (app.out.json) {
     printJson(app.out, { job: owner.job, datum: owner.datum, exit_code: ended.exitCode, signal: ended.signal, timed_out: !!ended.timedOut, ok, outputs: outs.map((o) => ({ path: o.path, size_bytes: o.size })) });
@@ -58,7 +75,7 @@ async function datumRun(app: App, jobArg: string, datumArg: string, opts: { shel
     if (!r.recut) app.out.warn(`calf: notice: the input spec of ${p.name} no longer cuts this datum; its inputs are rebuilt from the job's record (no join or group keys)`);
     const where = r.slot.sandboxed ? `in a sandbox, with /pfs from ${r.slot.pfsDir}` : `without a sandbox: /pfs is ${r.slot.pfsRoot} (PFS_ROOT)`;
     app.out.info(`datum ${short(d.id)} of job ${short(j.id)} (${p.name}): ${r.inputs.map((i) => `${i.name}=${i.repo}@${short(i.commit)}:${i.path}`).join(", ")}; ${where}`);
-    if (!opts.shell) return await runOnce(app, r, p.spec.datumTimeoutMs, { job: j.id, datum: d.id }, p.spec.transform.acceptReturnCode);
+    if (!opts.shell) return await runOnce(app, r, p.spec.datumTimeoutMs, { job: j.id, datum: d.id }, p.spec.transform.acceptReturnCode, p.spec.datumBatching);
     const sh = shellCommand(r, app.host.env.SHELL || "/bin/sh");
     app.out.info(`the transform: ${printable(sh.env.CALF_TRANSFORM!)}\nrun it with: eval "$CALF_TRANSFORM"; outputs go to ${r.slot.sandboxed ? "/pfs/out" : r.slot.outDir}; exit the shell to end${opts.keep ? "" : " (the folder is removed; --keep keeps it)"}`);
     // Ctrl-C belongs to the shell (same process group): calf must not die of it.

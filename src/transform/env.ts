@@ -43,6 +43,13 @@ export function transformEnv(c: EnvContext): Record<string, string> {
   return env;
 }
 
+/** The variables transformEnv() sets for a datum and not for its job: a batched datum's line carries them (batch.ts). */
+export function datumVarNames(inputs: { name: string }[]): string[] {
+  const names = new Set(["PACH_DATUM_ID"]);
+  for (const { name } of inputs) for (const k of [name, `${name}_COMMIT`, `PACH_DATUM_${name}_JOIN_ON`, `PACH_DATUM_${name}_GROUP_BY`]) names.add(k);
+  return [...names];
+}
+
 export function entryPath(pfsRoot: string, name: string, path: string): string {
   return path === "/" ? `${pfsRoot}/${name}` : `${pfsRoot}/${name}${path}`;
 }

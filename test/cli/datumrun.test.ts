@@ -15,6 +15,7 @@ let job: string;
 let ok: string;
 let bad: string;
 let joined: { job: string; datum: string };
+let batched: { job: string; ok: string; bad: string };
 const env = (sandbox: string) => ({ TMPDIR: tmp, CALF_SANDBOX: sandbox });
 const run = (args: string[], code = 0, input?: string) => {
   const r = calf(args, { cwd, input, env: env("none") });
@@ -45,6 +46,14 @@ input:
     - pfs: {repo: images, name: left, glob: "/(*).txt", join_on: "$1"}
     - pfs: {repo: images, name: right, glob: "/(*).csv", join_on: "$1"}
 `);
+  // The same work batched (datum_batching): one sh answers per datum on $CALF_ANSWERS.
+  fs.writeFileSync(path.join(cwd, "pipelines/bsizes.yaml"), `pipeline: {name: bsizes}
+transform:
+  cmd: [sh, -c, 'exec 3<"$CALF_DATUMS" 4>"$CALF_ANSWERS"; while read -r id vars <&3; do eval "export $vars"; echo "batched $(basename $images)"; if [ "$(basename $images)" = bad ]; then echo "fail cannot handle $(basename $images)" >&4; else wc -c < $images > /pfs/out/$(basename $images).size; echo ok >&4; fi; done']
+input: {pfs: {repo: images, glob: "/*"}}
+datum_tries: 1
+datum_batching: true
+`);
   run(["create", "repo", "images"]);
   run(["put", "file", "images@master:/ok.txt", "-f", "-"], 0, "12345\n");
   run(["put", "file", "images@master:/ok.csv", "-f", "-"], 0, "1,2\n");
@@ -54,6 +63,9 @@ input:
   const ds = json(["list", "datum", job]) as { id: string; inputs: { path: string }[] }[];
   ok = ds.find((d) => d.inputs[0]!.path === "/ok.txt")!.id;
   bad = ds.find((d) => d.inputs[0]!.path === "/bad")!.id;
+  const bj = json(["list", "job", "-p", "bsizes"])[0].id;
+  const bds = json(["list", "datum", bj]) as { id: string; inputs: { path: string }[] }[];
+  batched = { job: bj, ok: bds.find((d) => d.inputs[0]!.path === "/ok.txt")!.id, bad: bds.find((d) => d.inputs[0]!.path === "/bad")!.id };
   const pj = json(["list", "job", "-p", "pairs"])[0].id;
   joined = { job: pj, datum: json(["list", "datum", pj])[0].id };
 }, 60_000);
@@ -101,6 +113,16 @@ describe.each(sandboxes)("calf datum run (CALF_SANDBOX=%s)", (sandbox) => {
     const root = sandbox === "bwrap" ? "/pfs" : `${tmp}/calf-datum-${ok.slice(0, 12)}-\\w+/pfs`;
     expect(r.stdout).toMatch(new RegExp(`^images=${root}/images/ok\\.txt job=${job} datum=${ok} mode=fast pipeline=sizes\\n12345\\n6\\n$`));
     expect(fs.readdirSync(tmp).filter((n) => n.startsWith("calf-datum-"))).toEqual([]);
+  });
+
+  test("datum run of a batched pipeline feeds its transform the one datum's line: ok with outputs, or the fail reason and exit 1", () => {
+    const good = datumRun([batched.job, batched.ok, "-o", "json"]);
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, outputs: [{ path: "/ok.txt.size", size_bytes: 2 }] });
+    expect(good.stderr).toContain("batched ok.txt");
+    const failed = datumRun([batched.job, batched.bad]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`calf: datum ${batched.bad.slice(0, 12)}: answered: cannot handle bad (the datum fails); 0 output files; nothing was committed\n`);
   });
 
   test("datum run re-cuts a join datum from the job's input commits: its join key is back", () => {
