@@ -10,7 +10,8 @@ import { runForever } from "../../src/run/scheduler.ts";
 import { Waker } from "../../src/wake.ts";
 import { recordingProgress, type TestApp } from "../helpers/app.ts";
 import { counts, outputOf, runAll, usePipelineApps, useSandboxMode } from "../helpers/run.ts";
-import { writeFiles } from "../helpers/tmp.ts";
+import { calf } from "../helpers/cli.ts";
+import { removeDir, tempDir, writeFiles } from "../helpers/tmp.ts";
 
 useSandboxMode("none");
 const { setup } = usePipelineApps();
@@ -58,6 +59,22 @@ describe("folder-backed repos under run --once", () => {
     const r3 = await runAll(t);
     expect(r3.jobs.map(counts)).toEqual([["success", 0, 2, 0]]);
     expect(Object.keys(await outputOf(t, "count")).sort()).toEqual(["/a.txt", "/b.txt"]);
+  });
+
+  test("calf lint and calf run --once refuse a missing source folder: exit 2, the file:line:col, the folder and where it is looked for", () => {
+    const cwd = tempDir();
+    try {
+      fs.mkdirSync(path.join(cwd, "pipelines"));
+      fs.writeFileSync(path.join(cwd, "pipelines", "books.yaml"), "repo: {name: books, source: ../books}\n");
+      const want = `calf: pipelines/books.yaml:1:29: repo.source: folder "${path.join(cwd, "books")}" does not exist (create it, or fix the path: it is relative to ${path.join(cwd, "pipelines")})\n`;
+      for (const args of [["lint"], ["run", "--once"]]) {
+        const r = calf(args, { cwd });
+        expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 2, stderr: want, stdout: "" });
+      }
+      expect(JSON.parse(calf(["list", "repo", "-o", "json"], { cwd }).stdout)).toEqual([]);
+    } finally {
+      removeDir(cwd);
+    }
   });
 
   test("a missing source folder is a spec error naming the folder: nothing runs", async () => {
