@@ -31,7 +31,7 @@ afterEach(() => {
   removeDir(dir);
 });
 
-const TABLES = ["branches", "commits", "cron_inputs", "datum_index", "datum_results", "index_heads", "job_datums", "jobs", "meta", "output_owners", "pipelines", "repos", "spout_markers", "stat_cache", "stat_targets", "trees"];
+const TABLES = ["branches", "commits", "cron_inputs", "datum_index", "datum_results", "index_heads", "job_datums", "jobs", "meta", "output_owners", "pipelines", "repos", "runner_lease", "spout_markers", "stat_cache", "stat_targets", "trees"];
 const tables = async (db: Db) =>
   (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
 const userVersion = async (db: Db) => Number((await db.get<{ user_version: number }>("PRAGMA user_version"))!.user_version);
