@@ -160,7 +160,7 @@ export async function listDatums(db: Db, job: string): Promise<DatumRow[]> {
     for (const [id, idx, hash, state, inputs, durationMs, tries, reason, worker] of JSON.parse(row.body) as any[][]) {
       if (seen.has(id)) continue;
       seen.add(id);
-      (first ? own : inherited).push({ job, id, idx, hash, state, inputs, durationMs, tries, reason, worker: worker ?? null });
+      (first ? own : inherited).push({ job, id, idx, hash, state, inputs, durationMs, tries, reason, ...(worker ? { worker } : {}) });
     }
     for (const id of row.dropped ? (JSON.parse(row.dropped) as string[]) : []) seen.add(id);
     at = row.base;
@@ -175,7 +175,7 @@ export async function listDatums(db: Db, job: string): Promise<DatumRow[]> {
     d.durationMs = 0;
     d.tries = 0;
     d.reason = null;
-    d.worker = null;
+    delete d.worker;
     d.inputs = d.inputs.map((i) => ({ ...i, commit: commits?.get(i.repo) ?? i.commit }));
   }
   const keyed = [...own, ...inherited].map((d) => ({ d, key: datumSortKey(d.inputs) }));
