@@ -17,8 +17,9 @@ import { pipelineCommands } from "./pipelines.ts";
 import { viewCommands } from "./views.ts";
 import { storeCommands } from "./store.ts";
 import { installServiceCommand } from "./service.ts";
+import { workerCommands } from "./worker.ts";
 
 export const commands: Command[] = [
   ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands,
-  ...viewCommands, installServiceCommand, ...initCommands, ...opsCommands, ...storeCommands, ...debugCommands, ...metaCommands,
+  ...viewCommands, installServiceCommand, ...initCommands, ...opsCommands, ...storeCommands, ...workerCommands, ...debugCommands, ...metaCommands,
 ];

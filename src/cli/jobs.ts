@@ -61,10 +61,15 @@ export const jobCommands: Command[] = [
       if (pipeline) await requirePipeline(app, pipeline);
       const jobs = await listJobs(app.db, { pipeline, limit: int(p.flags, "number"), states: state ? [state] : undefined });
       if (app.out.json) printJson(app.out, jobs.map(jobJson));
-      else printTable(app.out, ["ID", "PIPELINE", "STATE", "DATUMS (proc/skip/fail/total)", "STARTED", "DURATION"], jobs.map((j) => [
-        short(j.id), j.pipeline, j.state, `${j.processed}/${j.skipped}/${j.failed}/${j.total}`, j.started,
-        durationOf(j) === null ? "-" : `${durationOf(j)} ms`,
-      ]));
+      else {
+        // A WORKERS column only when remote workers ran datums of a listed job (serve with `calf worker`s).
+        const workers = jobs.some((j) => j.workers && Object.keys(j.workers).length);
+        printTable(app.out, ["ID", "PIPELINE", "STATE", "DATUMS (proc/skip/fail/total)", "STARTED", "DURATION", ...(workers ? ["WORKERS"] : [])], jobs.map((j) => [
+          short(j.id), j.pipeline, j.state, `${j.processed}/${j.skipped}/${j.failed}/${j.total}`, j.started,
+          durationOf(j) === null ? "-" : `${durationOf(j)} ms`,
+          ...(workers ? [Object.entries(j.workers ?? {}).map(([w, n]) => `${w}:${n}`).join(" ") || "-"] : []),
+        ]));
+      }
       return 0;
     },
   },
@@ -129,7 +134,12 @@ export const jobCommands: Command[] = [
       const ds = (await listDatums(app.db, j.id)).filter((d) =>
         (!state || d.state === state) && (!under || d.inputs.some((i) => under === "/" || i.path === under || i.path.startsWith(`${under}/`))));
       if (app.out.json) printJson(app.out, ds.map(datumJson));
-      else printTable(app.out, ["ID", "STATE", "INPUTS", "DURATION", "TRIES"], ds.map((d) => [short(d.id), d.state, d.inputs.map((i) => `${i.name}:${i.path}`).join(" "), `${ms(d.durationMs)} ms`, d.tries]));
+      else {
+        const workers = ds.some((d) => d.worker);
+        printTable(app.out, ["ID", "STATE", "INPUTS", "DURATION", "TRIES", ...(workers ? ["WORKER"] : [])], ds.map((d) => [
+          short(d.id), d.state, d.inputs.map((i) => `${i.name}:${i.path}`).join(" "), `${ms(d.durationMs)} ms`, d.tries, ...(workers ? [d.worker ?? "-"] : []),
+        ]));
+      }
       return 0;
     },
   },

@@ -10,6 +10,7 @@ import { runForever, startRunner } from "../run/scheduler.ts";
 import { Waker } from "../wake.ts";
 import { reclaimAtStart } from "../ops/gc.ts";
 import { humanBytes } from "./output.ts";
+import type { LeaseQueue } from "../run/leases.ts";
 
 /** The abort reason of a stop by signal: jobs record its message. */
 export class Stopped extends Error {
@@ -54,7 +55,7 @@ function reportReclaimed(app: App, r: Awaited<ReturnType<typeof reclaimAtStart>>
 }
 
 /** The service loop shared by `run` and `serve`: a pass at each wake-up until stopped. */
-export async function serviceLoop(app: App, s: RunnerSession, opts: { names: string[]; reprocess: boolean; parallelism?: number; waker?: Waker; onPass?: () => Promise<void> }): Promise<void> {
+export async function serviceLoop(app: App, s: RunnerSession, opts: { names: string[]; reprocess: boolean; parallelism?: number; waker?: Waker; onPass?: () => Promise<void>; queue?: LeaseQueue; localSlots?: number }): Promise<void> {
   const waker = opts.waker ?? new Waker(app.clock, { dataDir: app.settings.dataDir, folders: [app.settings.pipelinesDir] });
   try {
     await runForever(app, { ...opts, observer: s.observer, signal: s.signal, waker, onError: (err) => app.out.warn(`calf: ${(err as Error).message}`) });
