@@ -67,7 +67,7 @@ export const jobCommands: Command[] = [
         printTable(app.out, ["ID", "PIPELINE", "STATE", "DATUMS (proc/skip/fail/total)", "STARTED", "DURATION", ...(workers ? ["WORKERS"] : [])], jobs.map((j) => [
           short(j.id), j.pipeline, j.state, `${j.processed}/${j.skipped}/${j.failed}/${j.total}`, j.started,
           durationOf(j) === null ? "-" : `${durationOf(j)} ms`,
-          ...(workers ? [Object.entries(j.workers ?? {}).map(([w, n]) => `${w}:${n}`).join(" ") || "-"] : []),
+          ...(workers ? [Object.entries(j.workers ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([w, n]) => `${w}:${n}`).join(" ") || "-"] : []),
         ]));
       }
       return 0;
