@@ -79,7 +79,7 @@ test("two workers over the S3 store match a local run, and a worker killed mid-b
   const reading = (async () => {
     const dec = new TextDecoder();
     let buf = "";
-    for await (const chunk of events.body!) {
+    for await (const chunk of events.body! as unknown as AsyncIterable<Uint8Array>) {
       buf += dec.decode(chunk as Uint8Array, { stream: true });
       let at;
       while ((at = buf.indexOf("\n\n")) >= 0) {
