@@ -16,7 +16,8 @@ const RUNS = Number(arg("--runs", "3"));
 const useS3 = process.argv.includes("--s3");
 const ROOT = path.resolve(import.meta.dir, "..");
 const built = path.join(ROOT, "dist", "calf");
-const CALF = process.argv.includes("--calf") ? [arg("--calf", "")] : fs.existsSync(built) ? [built] : [process.execPath, path.join(ROOT, "src/main.ts")];
+const given = arg("--calf", "");
+const CALF = given ? (given.endsWith(".ts") ? [process.execPath, path.resolve(given)] : [path.resolve(given)]) : fs.existsSync(built) ? [built] : [process.execPath, path.join(ROOT, "src/main.ts")];
 const TOKEN = "bench-token";
 
 interface Config {
@@ -68,12 +69,14 @@ async function once(c: Config): Promise<{ ms: number; workers: Record<string, nu
     fs.mkdirSync(src);
     for (let i = 0; i < N; i++) fs.writeFileSync(path.join(src, `f${i}`), `file ${i}\n`);
     calf(cwd, env, ["create", "repo", "in"]);
-    calf(cwd, env, ["put", "file", "in@master:/", "-f", "src", "-r"]);
     const serve = background(cwd, env, ["serve", "--listen", "127.0.0.1:0", "--local-slots", String(c.localSlots)]);
     const procs = [serve.proc];
     try {
       const base = await until(async () => /listening on (http:\/\/\S+)/.exec(serve.out())?.[1], 30_000);
       c.workers.forEach((slots, i) => procs.push(background(cwd, env, ["worker", "--join", base, "--slots", String(slots), "--work-dir", `w${i}`, "--name", `w${i}`]).proc));
+      // The workers are there before the job starts: the figure is the job's, not the workers' start-up.
+      await until(async () => ((await (await fetch(`${base}/api/v1/workers`)).json()) as unknown[]).length === c.workers.length || null, 30_000);
+      calf(cwd, env, ["put", "file", "in@master:/", "-f", "src", "-r"]);
       const job = await until(async () => {
         const [j] = (await (await fetch(`${base}/api/v1/jobs`)).json()) as any[];
         return j && j.state !== "running" ? j : null;
@@ -90,16 +93,15 @@ async function once(c: Config): Promise<{ ms: number; workers: Record<string, nu
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: { c: Config; ms: number[] }[] = [];
+const rows: { c: Config; ms: number[] }[] = CONFIGS.map((c) => ({ c, ms: [] }));
 process.stderr.write(`bench/workers: ${N} datums, ${RUNS} runs each, objects ${s3 ? "in s3rver on loopback" : "through serve (local store)"}, calf ${CALF.join(" ")}, CALF_SANDBOX=${process.env.CALF_SANDBOX ?? "auto"}\n`);
-for (const c of CONFIGS) {
-  const ms: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const x = await once(c);
-    ms.push(x.ms);
-    process.stderr.write(`  ${c.name}: run ${r + 1}: ${x.ms} ms ${JSON.stringify(x.workers)}\n`);
+// Round after round over every configuration, so a noisy minute (2 cores shared with others) hits all of them alike.
+for (let r = 0; r < RUNS; r++) {
+  for (const row of rows) {
+    const x = await once(row.c);
+    row.ms.push(x.ms);
+    process.stderr.write(`  round ${r + 1}: ${row.c.name}: ${x.ms} ms ${JSON.stringify(x.workers)}\n`);
   }
-  rows.push({ c, ms });
 }
 const local = median(rows[0]!.ms);
 const slotsOf = (c: Config) => c.localSlots + c.workers.reduce((a, b) => a + b, 0);

@@ -71,13 +71,14 @@ export async function runWorker(o: WorkerOptions): Promise<{ reported: number }>
   const fetcher = async () => {
     let failures = 0;
     while (!o.signal.aborted) {
-      if (queue.length >= o.slots) {
+      // Keep 2-4 datums per slot in hand, so slots never wait for a lease's round trip.
+      if (queue.length >= 2 * o.slots) {
         await changed();
         continue;
       }
       let grant: LeaseGrant | null;
       try {
-        grant = await o.client.lease(o.name, o.slots, Math.min(1000, 2 * o.slots - queue.length), 10_000, o.signal);
+        grant = await o.client.lease(o.name, o.slots, Math.min(1000, 4 * o.slots - queue.length), 10_000, o.signal);
         if (failures) o.log(`calf worker: ${o.client.base} answers again`);
         failures = 0;
       } catch (err) {
