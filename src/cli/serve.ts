@@ -93,7 +93,7 @@ export const serveCommand: Command = {
     app.out.warn(`calf serve: listening on http://${shown}:${server.port}`);
     try {
       await serviceLoop(app, s, {
-        names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism"), waker, queue: queue ?? undefined, localSlots,
+        names: p.args, reprocess: bool(p.flags, "reprocess"), parallelism: int(p.flags, "parallelism") ?? (queue ? undefined : localSlots), waker, queue: queue ?? undefined, localSlots,
         onPass: async () => {
           await hub.pollCommits(app.db);
           ready = true;
@@ -102,6 +102,7 @@ export const serveCommand: Command = {
       return 0;
     } finally {
       hub.end();
+      queue?.close();
       await server.stop();
       await s.close();
     }

@@ -58,6 +58,7 @@ export class LeaseQueue {
   #waiters = new Set<() => void>();
   #timer: ReturnType<typeof setInterval> | null = null;
   #seq = 0;
+  #closed = false;
 
   constructor(private readonly opts: { now: () => number; ttlMs?: number; newId: () => string; maxRequeues?: number }) {
     this.ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
@@ -130,9 +131,9 @@ export class LeaseQueue {
     return null;
   }
 
-  /** Resolves when work may be waiting, after `ms`, or when `signal` aborts. */
+  /** Resolves when work may be waiting, after `ms`, when `signal` aborts, or at once after close(). */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.#hasPending()) return Promise.resolve();
+    if (this.#closed || this.#hasPending()) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -144,6 +145,12 @@ export class LeaseQueue {
       this.#waiters.add(done);
       signal?.addEventListener("abort", done, { once: true });
     });
+  }
+
+  /** Serve is stopping: wakes every waiting lease request (a long poll must not hold the server's stop). */
+  close(): void {
+    this.#closed = true;
+    this.#notify();
   }
 
   get(id: string): Lease | undefined {

@@ -2,6 +2,7 @@
 // inputs come inline with the lease or by GET /api/v1/objects/HASH; outputs
 // stay here until the report, small ones travel inside it (base64), big ones
 // go up by PUT at flush(). Only what runDatum needs is supported.
+import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Runtime } from "../../runtime/types.ts";

@@ -128,4 +128,14 @@ describe("LeaseQueue", () => {
     q.report("w", l.id, "a", ok);
     await running;
   });
+
+  test("close() wakes a waiting lease request at once, and later ones do not wait", async () => {
+    const { q } = setup();
+    const t0 = performance.now();
+    const waiting = q.waitForWork(20_000);
+    q.close();
+    await waiting;
+    await q.waitForWork(20_000);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
 });

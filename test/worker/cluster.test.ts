@@ -27,7 +27,7 @@ afterAll(() => s3?.stop());
 // Each datum: an upper-cased copy, a line appended to one shared file (merge order matters), and a 100 KiB file for every 50th.
 const SPEC = `pipeline: {name: up}
 transform:
-  cmd: [sh, -c, 'sleep 0.02; n=$(basename "$in"); tr a-z A-Z < "$in" > "$PFS_ROOT/out/$n"; echo "$n $(wc -c < "$in")" > "$PFS_ROOT/out/sizes"; case $n in *00|*50) head -c 102400 /dev/zero | tr "\\\\0" "$n" > "$PFS_ROOT/out/big-$n";; esac']
+  cmd: [sh, -c, 'sleep 0.02; n=$(basename "$in"); echo "working on $n"; tr a-z A-Z < "$in" > "$PFS_ROOT/out/$n"; echo "$n $(wc -c < "$in")" > "$PFS_ROOT/out/sizes"; case $n in *00|*50) head -c 102400 /dev/zero | tr "\\\\0" "$n" > "$PFS_ROOT/out/big-$n";; esac']
 input: {pfs: {repo: in, glob: "/*"}}
 `;
 
@@ -129,6 +129,9 @@ test("two workers over the S3 store match a local run, and a worker killed mid-b
   await until("every datum event", async () => seen.size === N);
   expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
   expect(p.run(["list", "job"])).toMatch(/WORKERS\n.* w1:\d+ w2:\d+\n/);
+  // A remote datum's log reached serve with its result.
+  const d7 = datums.find((d: { inputs: { path: string }[] }) => d.inputs[0]!.path === "/f007");
+  expect(p.run(["logs", "--job", job.id, "--datum", d7.id])).toContain("working on f007");
 
   serve.proc.kill("SIGTERM");
   expect(await serve.exited).toBe(0);

@@ -2,6 +2,7 @@
 // transform as the pipelines folder has it, each datum's inputs with the files
 // of its directory inputs listed, and small input objects inline when objects
 // go through serve.
+import { Buffer } from "node:buffer";
 import * as path from "node:path";
 import type { App } from "../../app.ts";
 import type { Lease } from "../../run/leases.ts";

@@ -3,6 +3,7 @@
 // store is local. All but GET /workers need the token, always. Everything a
 // worker reports is checked before it counts (worker/protocol.ts for shapes
 // and paths; here: outputs are stored objects of the stated hash and size).
+import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Hono, type Context } from "hono";
