@@ -3,7 +3,8 @@
 // by `calf serve` alone (local slots) and by `serve --local-slots 0` with 1 and 2
 // `calf worker`s on this machine; objects through serve, or (--s3) in s3rver on
 // loopback. Prints job throughput (datums/s, the job row's own start and end)
-// and the lease path's cost per datum: (worker time - local time) x slots / N.
+// and the lease path's cost per datum: (worker time - local time) x slots / N, and
+// the CPU calf's own processes spent per datum (serve; workers), transforms not included.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -59,7 +60,18 @@ async function until<T>(f: () => Promise<T | null | undefined>, ms: number): Pro
 }
 
 let seq = 0;
-async function once(c: Config): Promise<{ ms: number; workers: Record<string, number> }> {
+/** CPU seconds a live process used itself (utime + stime; children not included), from /proc. */
+function cpuOf(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function once(c: Config): Promise<{ ms: number; workers: Record<string, number>; serveCpu: number; workerCpu: number }> {
   const cwd = tempDir("calf-bench-workers-");
   try {
     const env: Record<string, string> = { CALF_API_TOKEN: TOKEN, ...(s3 ? { ...s3.env, CALF_STORE: `s3://${s3.bucket}/run${seq++}` } : {}) };
@@ -82,7 +94,8 @@ async function once(c: Config): Promise<{ ms: number; workers: Record<string, nu
         return j && j.state !== "running" ? j : null;
       }, 30 * 60_000);
       if (job.state !== "success" || job.datums.processed !== N) throw new Error(`job ended ${job.state}: ${JSON.stringify(job.datums)} ${job.reason ?? ""}`);
-      return { ms: Date.parse(job.finished) - Date.parse(job.started), workers: job.workers };
+      const cpu = procs.map((p) => cpuOf(p.pid));
+      return { ms: Date.parse(job.finished) - Date.parse(job.started), workers: job.workers, serveCpu: cpu[0]!, workerCpu: cpu.slice(1).reduce((a, b) => a + b, 0) };
     } finally {
       for (const p of procs) p.kill("SIGTERM");
       await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once("exit", r)) : null)));
@@ -93,24 +106,27 @@ async function once(c: Config): Promise<{ ms: number; workers: Record<string, nu
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: { c: Config; ms: number[] }[] = CONFIGS.map((c) => ({ c, ms: [] }));
+const rows: { c: Config; ms: number[]; serveCpu: number[]; workerCpu: number[] }[] = CONFIGS.map((c) => ({ c, ms: [], serveCpu: [], workerCpu: [] }));
 process.stderr.write(`bench/workers: ${N} datums, ${RUNS} runs each, objects ${s3 ? "in s3rver on loopback" : "through serve (local store)"}, calf ${CALF.join(" ")}, CALF_SANDBOX=${process.env.CALF_SANDBOX ?? "auto"}\n`);
 // Round after round over every configuration, so a noisy minute (2 cores shared with others) hits all of them alike.
 for (let r = 0; r < RUNS; r++) {
   for (const row of rows) {
     const x = await once(row.c);
     row.ms.push(x.ms);
-    process.stderr.write(`  round ${r + 1}: ${row.c.name}: ${x.ms} ms ${JSON.stringify(x.workers)}\n`);
+    row.serveCpu.push(x.serveCpu);
+    row.workerCpu.push(x.workerCpu);
+    process.stderr.write(`  round ${r + 1}: ${row.c.name}: ${x.ms} ms, serve ${x.serveCpu.toFixed(1)} CPU s, workers ${x.workerCpu.toFixed(1)} CPU s ${JSON.stringify(x.workers)}\n`);
   }
 }
 const local = median(rows[0]!.ms);
 const slotsOf = (c: Config) => c.localSlots + c.workers.reduce((a, b) => a + b, 0);
-console.log(`| ${N} datums | job time (median, min–max) | datums/s | lease path per datum (slot-ms) |`);
-console.log("|---|---|---|---|");
-for (const { c, ms } of rows) {
+console.log(`| ${N} datums | job time (median, min–max) | datums/s | lease path per datum (slot-ms) | calf CPU per datum: serve + workers (ms) |`);
+console.log("|---|---|---|---|---|");
+for (const { c, ms, serveCpu, workerCpu } of rows) {
   const m = median(ms);
   const over = c.workers.length ? `${(((m - local) * slotsOf(c)) / N).toFixed(2)}` : "—";
-  console.log(`| ${c.name} | ${(m / 1000).toFixed(1)} s (${(Math.min(...ms) / 1000).toFixed(1)}–${(Math.max(...ms) / 1000).toFixed(1)}) | ${Math.round(N / (m / 1000))} | ${over} |`);
+  const cpu = `${((median(serveCpu) * 1000) / N).toFixed(2)} + ${((median(workerCpu) * 1000) / N).toFixed(2)}`;
+  console.log(`| ${c.name} | ${(m / 1000).toFixed(1)} s (${(Math.min(...ms) / 1000).toFixed(1)}–${(Math.max(...ms) / 1000).toFixed(1)}) | ${Math.round(N / (m / 1000))} | ${over} | ${cpu} |`);
 }
 await s3?.stop();
 s3 = null;

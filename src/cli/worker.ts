@@ -58,7 +58,7 @@ export const workerCommands: Command[] = [
       const token = ctx.env.CALF_API_TOKEN;
       if (!token) throw usageError("worker needs CALF_API_TOKEN: the token `calf serve` was started with", "export CALF_API_TOKEN=... (the same value as serve's)");
       const slots = int(p.flags, "slots") ?? ctx.host.cpus;
-      if (slots < 1 || slots > 1024) throw usageError(`--slots takes 1 to 1024, got ${slots}`);
+      if (slots < 1 || slots > 1024) throw usageError(`--slots takes 1 to 1024, got ${slots}`, "e.g. --slots 4 (default: the number of CPUs)");
       const name = workerName(str(p.flags, "name") ?? `${os.hostname().split(".")[0]}-${process.pid}`.replace(/[^A-Za-z0-9._:@-]/g, "-"));
       const workDir = path.resolve(ctx.cwd, str(p.flags, "work-dir") ?? ".calf-worker");
       fs.mkdirSync(workDir, { recursive: true });

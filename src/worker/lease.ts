@@ -24,10 +24,10 @@ export interface HeldLease {
   logDir: string;
 }
 
-/** The grant's pipeline as a spec under `pipelinesDir`, or why this worker cannot run it. */
-export function specOf(grant: LeaseGrant, pipelinesDir: string, sha256: (s: string | Uint8Array) => string): PipelineSpec | { refused: string } {
+/** The grant's pipeline as a spec under `pipelinesDir` (unchecked: see specOf). */
+export function grantSpec(grant: LeaseGrant, pipelinesDir: string): PipelineSpec {
   const t = grant.transform;
-  const spec = {
+  return {
     name: grant.pipeline, description: "", file: path.resolve(pipelinesDir, t.spec_file),
     transform: {
       cmd: t.cmd, ...(t.stdin ? { stdin: t.stdin } : {}), env: t.env, workingDir: path.resolve(pipelinesDir, t.working_dir),
@@ -36,6 +36,12 @@ export function specOf(grant: LeaseGrant, pipelinesDir: string, sha256: (s: stri
     input: null, parallelism: null, datumTries: t.datum_tries, datumTimeoutMs: t.datum_timeout_ms, jobTimeoutMs: null, outputBranch: "master",
     reprocessSpec: "until_success", spout: null, merge: "append", datumBatching: false, ...(t.salt ? { salt: t.salt } : {}),
   } satisfies PipelineSpec;
+}
+
+/** The grant's pipeline as a spec under `pipelinesDir`, or why this worker cannot run it. */
+export function specOf(grant: LeaseGrant, pipelinesDir: string, sha256: (s: string | Uint8Array) => string): PipelineSpec | { refused: string } {
+  const t = grant.transform;
+  const spec = grantSpec(grant, pipelinesDir);
   if (!fs.statSync(spec.transform.workingDir, { throwIfNoEntry: false })?.isDirectory()) {
     return { refused: `its working dir ${spec.transform.workingDir} does not exist here (run the worker with --pipelines pointing at a copy of serve's pipelines folder)` };
   }

@@ -56,11 +56,15 @@ export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
     }
     if (!lease) return c.body(null, 204);
     try {
-      return c.json(await buildGrant(app, lease, queue.ttlMs));
+      const grant = await buildGrant(app, lease, queue.ttlMs);
+      // The worker hung up meanwhile (it is stopping): it will never know of this lease.
+      if (!c.req.raw.signal.aborted) return c.json(grant);
     } catch (err) {
       queue.release(req.worker, lease.id);
       throw err;
     }
+    queue.release(req.worker, lease.id);
+    return c.body(null, 204);
   });
 
   r.post("/leases/heartbeat", limit(MAX_SMALL_BODY), async (c) => {
