@@ -1,9 +1,7 @@
-// The runner lease (issue 14): one row in the database naming the runner and
-// an expiry it renews every third of its ttl, so a runner on another machine
-// (a libSQL server shared by two hosts) sees the lock that a local flock
-// cannot show it. Taken over when it lapsed, or at once when its holder ran
-// on this host with this lock file (holding the flock proves it dead). A
-// runner that finds its lease taken stops: `lost` says by whom.
+// The runner lease (issue 14): a row in the database naming the runner, renewed
+// every third of its ttl, so a runner on another host sharing a libSQL server
+// sees the lock a local flock cannot show it; taken over when it lapses (or at
+// once by this data dir on this host: the flock proves its holder dead).
 import { CalfError } from "./errors.ts";
 import type { Db } from "./db/client.ts";
 import { dropLease, readLease, writeLease, type LeaseRow } from "./db/queries/runnerlease.ts";

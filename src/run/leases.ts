@@ -1,9 +1,7 @@
-// The datum queue of `calf serve` with remote workers (issue 14): a job's
-// datums wait here; the runner's own slots take them one at a time, workers
-// lease batches over HTTP (api/routes/leases.ts). A lease expires unless
-// heartbeats renew it, and its unreported datums then go back to the queue.
-// A datum is settled once: the first report wins, later ones are duplicates.
-// No HTTP, no database, no clock of its own (`now` is given).
+// The datum queue of `calf serve` with remote workers (issue 14): the runner's
+// own slots take datums one by one, workers lease batches (api/routes/leases.ts);
+// a lapsed lease's datums go back; a datum is settled once (first report wins).
+// No HTTP, no database, no clock of its own.
 import type { DatumOutcome } from "./datum.ts";
 import type { PlanItem } from "./items.ts";
 import type { PipelineSpec } from "../spec/types.ts";

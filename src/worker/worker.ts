@@ -1,9 +1,7 @@
-// `calf worker` (issue 14): leases batches of datums from `calf serve`, runs
-// each on one of its slots with the same launch, sandbox and datum code as the
-// runner's own slots (transform/launch.ts, run/datum.ts), and reports results
-// in groups (each report waits only for the one before it). Heartbeats keep
-// its leases; a lease that lapsed still reports (the first report wins).
-// Never opens the database.
+// `calf worker` (issue 14): leases datums from `calf serve`, runs each on a
+// slot exactly as the runner does (transform/launch.ts, run/datum.ts), reports
+// in groups, heartbeats its leases (a lapsed one still reports: the first
+// report wins). Never opens the database.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Runtime } from "../../runtime/types.ts";
@@ -71,14 +69,16 @@ export async function runWorker(o: WorkerOptions): Promise<{ reported: number }>
   const fetcher = async () => {
     let failures = 0;
     while (!o.signal.aborted) {
-      // Keep 2-4 datums per slot in hand, so slots never wait for a lease's round trip.
+      // Lease again while 2 datums per slot are still in hand (slots never wait for a round trip), a batch
+      // of 8 per slot and at least 32 (each lease costs serve and this worker a request; 3-datum leases
+      // doubled both's CPU per datum in bench/workers.ts).
       if (queue.length >= 2 * o.slots) {
         await changed();
         continue;
       }
       let grant: LeaseGrant | null;
       try {
-        grant = await o.client.lease(o.name, o.slots, Math.min(1000, 4 * o.slots - queue.length), 10_000, o.signal);
+        grant = await o.client.lease(o.name, o.slots, Math.min(1000, Math.max(8 * o.slots, 32) - queue.length), 10_000, o.signal);
         if (failures) o.log(`calf worker: ${o.client.base} answers again`);
         failures = 0;
       } catch (err) {

@@ -1,8 +1,7 @@
-// The serve side of remote workers (issue 14): lease a batch of datums, renew
-// or give back leases, report results, and objects through serve when the
-// store is local. All but GET /workers need the token, always. Everything a
-// worker reports is checked before it counts (worker/protocol.ts for shapes
-// and paths; here: outputs are stored objects of the stated hash and size).
+// The serve side of remote workers (issue 14): lease, heartbeat, release,
+// results, and objects through serve. All but GET /workers need the token.
+// Nothing a worker reports counts before it is checked (shapes and paths in
+// worker/protocol.ts; here: outputs are stored objects of that hash and size).
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
