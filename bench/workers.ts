@@ -2,9 +2,9 @@
 // One job of N one-file datums (default 10k; the transform copies its file) run
 // by `calf serve` alone (local slots) and by `serve --local-slots 0` with 1 and 2
 // `calf worker`s on this machine; objects through serve, or (--s3) in s3rver on
-// loopback. Prints job throughput (datums/s, the job row's own start and end)
-// and the lease path's cost per datum: (worker time - local time) x slots / N, and
-// the CPU calf's own processes spent per datum (serve; workers), transforms not included.
+// loopback. Prints job throughput (datums/s, the job row's own start and end) and
+// the lease path's cost: CPU calf's own processes spent per datum (serve; workers),
+// transforms not included (wall-clock differences drown in a shared machine's noise).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -118,15 +118,12 @@ for (let r = 0; r < RUNS; r++) {
     process.stderr.write(`  round ${r + 1}: ${row.c.name}: ${x.ms} ms, serve ${x.serveCpu.toFixed(1)} CPU s, workers ${x.workerCpu.toFixed(1)} CPU s ${JSON.stringify(x.workers)}\n`);
   }
 }
-const local = median(rows[0]!.ms);
-const slotsOf = (c: Config) => c.localSlots + c.workers.reduce((a, b) => a + b, 0);
-console.log(`| ${N} datums | job time (median, min–max) | datums/s | lease path per datum (slot-ms) | calf CPU per datum: serve + workers (ms) |`);
-console.log("|---|---|---|---|---|");
+console.log(`| ${N} datums | job time (median, min–max) | datums/s | calf CPU per datum: serve + workers (ms) |`);
+console.log("|---|---|---|---|");
 for (const { c, ms, serveCpu, workerCpu } of rows) {
   const m = median(ms);
-  const over = c.workers.length ? `${(((m - local) * slotsOf(c)) / N).toFixed(2)}` : "—";
   const cpu = `${((median(serveCpu) * 1000) / N).toFixed(2)} + ${((median(workerCpu) * 1000) / N).toFixed(2)}`;
-  console.log(`| ${c.name} | ${(m / 1000).toFixed(1)} s (${(Math.min(...ms) / 1000).toFixed(1)}–${(Math.max(...ms) / 1000).toFixed(1)}) | ${Math.round(N / (m / 1000))} | ${over} | ${cpu} |`);
+  console.log(`| ${c.name} | ${(m / 1000).toFixed(1)} s (${(Math.min(...ms) / 1000).toFixed(1)}–${(Math.max(...ms) / 1000).toFixed(1)}) | ${Math.round(N / (m / 1000))} | ${cpu} |`);
 }
 await s3?.stop();
 s3 = null;

@@ -44,7 +44,8 @@ export class Reporter {
         const answers = await this.o.client.retry(() => this.o.client.report(this.o.name, results));
         for (const a of answers) {
           if (a.status === "ok") this.reported++;
-          else if (a.status !== "duplicate") this.o.log(`calf worker: serve did not take datum ${a.datum}: ${a.status}${a.error ? `: ${a.error}` : ""}`);
+          // duplicate: another worker's report came first; gone: the job ended meanwhile. Neither is news.
+          else if (a.status !== "duplicate" && a.status !== "gone") this.o.log(`calf worker: serve did not take datum ${a.datum}: ${a.status}${a.error ? `: ${a.error}` : ""}`);
         }
         this.serveStore.forget(inline);
       } catch (err) {
