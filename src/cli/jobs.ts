@@ -89,6 +89,7 @@ export const jobCommands: Command[] = [
         ["input commits", j.inputCommits.map((c) => `${c.repo}@${c.commit}`).join(", ")], ["output commit", j.outputCommit],
         ["datums", `${j.total} total, ${j.processed} processed, ${j.skipped} skipped, ${j.failed} failed, ${j.recovered} recovered`],
         ["timings", Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ") || "-"],
+        ...(Object.keys(j.workers ?? {}).length ? [["workers", Object.entries(j.workers!).sort().map(([w, n]) => `${w}=${n}`).join(" ")] as [string, string]] : []),
       ]);
       return 0;
     },
@@ -157,6 +158,7 @@ export const jobCommands: Command[] = [
       if (app.out.json) printJson(app.out, full);
       else printFields(app.out, [
         ["id", d.id], ["job", d.job], ["state", d.state], ["tries", d.tries], ["duration", `${ms(d.durationMs)} ms`], ["reason", d.reason],
+        ...(d.worker ? [["worker", d.worker] as [string, string]] : []),
         ["inputs", d.inputs.map((i) => `${i.name}=${i.repo}@${short(i.commit)}:${i.path} (${short(i.hash)})`).join(", ")],
         ["outputs", outputs.join(", ") || "-"], ["log tail", tail ? `\n${tail}` : "-"],
       ]);

@@ -132,6 +132,8 @@ test("two workers over the S3 store match a local run, and a worker killed mid-b
   // A remote datum's log reached serve with its result.
   const d7 = datums.find((d: { inputs: { path: string }[] }) => d.inputs[0]!.path === "/f007");
   expect(p.run(["logs", "--job", job.id, "--datum", d7.id])).toContain("working on f007");
+  expect(p.run(["inspect", "job", job.id])).toMatch(/\nworkers: +w1=\d+ w2=\d+\n/);
+  expect(p.run(["inspect", "datum", job.id, d7.id])).toMatch(new RegExp(`\\nworker: +${d7.worker}\\n`));
 
   serve.proc.kill("SIGTERM");
   expect(await serve.exited).toBe(0);
