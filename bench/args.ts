@@ -2,7 +2,7 @@
 
 // Run order: the main workloads last, so the time budget (which only ever
 // drops repeat rounds) trims their rounds rather than starving fixed setups.
-export const SECTIONS = ["startup", "ingest", "plan100k", "noop100k", "spout", "workloads"] as const;
+export const SECTIONS = ["startup", "ingest", "plan100k", "noop100k", "spout", "serve", "workloads"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Options {

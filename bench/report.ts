@@ -23,6 +23,8 @@ function num(v: number, unit: Figure["unit"]): string {
       return `${v.toFixed(0)} MB`;
     case "count":
       return String(v);
+    case "/s":
+      return `${Math.round(v)}/s`;
   }
 }
 
@@ -108,6 +110,10 @@ const METHOD = [
   "- The load average at start is in the machine table: other work on the machine (the suite does not stop it) widens the ranges.",
   "- Spout: `spout: {}` pipeline whose transform is `cat \"$TARS\"/*.tar > /pfs/out`; each archive must become one commit with its files;",
   "  the baseline is `tar -xf` of each archive into an empty folder. Throughput counts file bytes (MB = 10^6 bytes).",
+  "- Serve (bench/serve.ts): `calf serve` with a one-datum-per-file pipeline; 40 rounds of a `put file` process (timed from its",
+  "  spawn) or an API PUT (timed from its 201 answer) until `/api/v1/events` says the downstream job is running; then autocannon at",
+  "  a fixed 500 requests/s (10 connections, 10 s) on `GET /api/v1/jobs` while a 10k-datum job runs, with the job's datum rate",
+  "  over 4 s before and during the load (both cores are shared by calf, its transforms and autocannon).",
 ];
 
 export function render(h: Header, m: Machine, r: Results): string {

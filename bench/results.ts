@@ -3,7 +3,7 @@
 // arithmetic; no I/O. Rendering lives in report.ts.
 import { median } from "./measure.ts";
 
-export type Unit = "ms" | "MB/s" | "MB" | "count";
+export type Unit = "ms" | "MB/s" | "MB" | "count" | "/s";
 
 export interface Figure {
   /** Table the figure belongs to, e.g. "workloads, N = 1,000". */

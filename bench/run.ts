@@ -17,6 +17,7 @@ import { which } from "./measure.ts";
 import { render } from "./report.ts";
 import { Results } from "./results.ts";
 import { RSS_TOOL } from "./rss.ts";
+import { serve } from "./serve.ts";
 import { spout } from "./spout.ts";
 import { startup } from "./startup.ts";
 import { workloads } from "./workloads.ts";
@@ -28,6 +29,7 @@ const RUNNERS: Record<Section, (ctx: Context) => void | Promise<void>> = {
   startup,
   ingest,
   spout,
+  serve,
   plan100k,
   noop100k,
   workloads,

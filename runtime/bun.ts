@@ -61,6 +61,20 @@ function spawn(opts: SpawnOptions) {
   return superviseGroup(proc.pid, exited);
 }
 
+async function spawnInteractive(opts: { argv: string[]; cwd: string; env: Record<string, string> }) {
+  checkCwd(opts.cwd);
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    proc = Bun.spawn({ cmd: opts.argv, cwd: opts.cwd, env: opts.env, stdin: "inherit", stdout: "inherit", stderr: "inherit" });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw code ? startError(opts.argv[0], code) : e;
+  }
+  await proc.exited;
+  const signal = proc.signalCode === null ? null : String(proc.signalCode);
+  return { exitCode: signal ? null : proc.exitCode, signal };
+}
+
 function spawnLines(opts: LinesOptions): LineChild {
   checkCwd(opts.cwd);
   const err = opts.stderrFile === undefined ? "inherit" : openSync(opts.stderrFile, "w");
@@ -123,6 +137,7 @@ export const bunRuntime: Runtime = {
   name: "bun",
   spawn,
   spawnLines,
+  spawnInteractive,
   signalGroup: killGroup,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) throw lastError("mkfifo", path);

@@ -72,6 +72,15 @@ function spawn(opts: SpawnOptions) {
   return superviseGroup(child.pid, exited);
 }
 
+function spawnInteractive(opts: { argv: string[]; cwd: string; env: Record<string, string> }) {
+  checkCwd(opts.cwd);
+  const [argv0, ...rest] = opts.argv;
+  const child = nodeSpawn(argv0, rest, { cwd: opts.cwd, env: opts.env, stdio: "inherit" });
+  child.on("error", () => {});
+  if (child.pid === undefined) throw startError(argv0, startErrorCode(argv0, opts.env.PATH ?? process.env.PATH ?? ""));
+  return new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => child.once("exit", (exitCode, signal) => resolve({ exitCode, signal })));
+}
+
 function spawnLines(opts: LinesOptions): LineChild {
   checkCwd(opts.cwd);
   const err = opts.stderrFile === undefined ? "inherit" : openSync(opts.stderrFile, "w");
@@ -117,6 +126,7 @@ export const denoRuntime: Runtime = {
   name: "deno",
   spawn,
   spawnLines,
+  spawnInteractive,
   signalGroup: killGroup,
   mkfifo(path, mode = 0o600) {
     if (lib().mkfifo(cString(path), mode) !== 0) {

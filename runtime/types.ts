@@ -84,6 +84,13 @@ export interface Runtime {
    * stays to talk: lines to its stdin, lines from its stdout.
    */
   spawnLines(opts: LinesOptions): LineChild;
+  /**
+   * Start argv[0] in calf's own process group with stdin, stdout and stderr
+   * inherited (an interactive shell on calf's terminal: `calf datum run
+   * --shell`); resolves with its exit status. Ctrl-C reaches calf too: the
+   * caller handles SIGINT meanwhile.
+   */
+  spawnInteractive(opts: { argv: string[]; cwd: string; env: Record<string, string> }): Promise<SpawnResult>;
   /** kill(2) of process group `pgid`; a group that is already gone is not an error. */
   signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
   /** mkfifo(3); throws an Error with `code` (EEXIST if the path exists, ENOENT, ...). */

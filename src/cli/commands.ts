@@ -17,9 +17,12 @@ import { pipelineCommands } from "./pipelines.ts";
 import { viewCommands } from "./views.ts";
 import { storeCommands } from "./store.ts";
 import { installServiceCommand } from "./service.ts";
+import { reprocessCommands } from "./reprocess.ts";
+import { whyCommands } from "./why.ts";
+import { datumRunCommands } from "./datumrun.ts";
 import { workerCommands } from "./worker.ts";
 
 export const commands: Command[] = [
-  ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...logCommands,
+  ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...reprocessCommands, ...datumRunCommands, ...whyCommands, ...logCommands,
   ...viewCommands, installServiceCommand, ...initCommands, ...opsCommands, ...storeCommands, ...workerCommands, ...debugCommands, ...metaCommands,
 ];

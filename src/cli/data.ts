@@ -79,7 +79,7 @@ export const dataCommands: Command[] = [
     async run(app, p) {
       const r = parseRepoRef(p.args[0]!);
       const c = await app.repos.finishCommit(r.repo, defaultBranch(r.ref));
-      app.out.info(`finished ${c.id} on ${r.repo}@${c.branch}`);
+      app.out.info(`finished ${short(c.id)} on ${r.repo}@${c.branch}`);
       return 0;
     },
   },

@@ -16,7 +16,7 @@ import type { Command } from "./command.ts";
 import { headOf, tarOf } from "./_bytes.ts";
 import { verifiedStream } from "../ops/verify.ts";
 import { fileJson } from "../shapes.ts";
-import { humanBytes, looksBinary, printable, printJson, printTable } from "./output.ts";
+import { humanBytes, looksBinary, printable, printJson, printTable, short } from "./output.ts";
 
 const defaultBranch = (ref: string | undefined) => ref ?? "master";
 
@@ -72,7 +72,7 @@ export const fileCommands: Command[] = [
         app.out.warn(`calf: warning: appended to ${appended.length} existing file${appended.length === 1 ? "" : "s"} (${appended.slice(0, 3).join(", ")}${appended.length > 3 ? ", ..." : ""}); their content is now doubled if you put the same folder again`);
         app.out.warn("hint: add --overwrite to replace files instead (calf put file keeps Pachyderm's append by default)");
       }
-      app.out.info(c.unchanged ? `nothing changed: ${dest.repo}@${c.branch} stays at ${c.id}` : c.finished ? `committed ${c.id} to ${dest.repo}@${c.branch}` : `added to open commit ${c.id} on ${dest.repo}@${c.branch}`);
+      app.out.info(c.unchanged ? `nothing changed: ${dest.repo}@${c.branch} stays at ${short(c.id)}` : c.finished ? `committed ${short(c.id)} to ${dest.repo}@${c.branch}` : `added to open commit ${short(c.id)} on ${dest.repo}@${c.branch}`);
       return 0;
     },
   },
@@ -83,7 +83,7 @@ export const fileCommands: Command[] = [
     async run(app, p) {
       const dest = parseFileArg(p.args[0]!, { pathRequired: true });
       const c = await deleteFile(app.repos, dest.repo, defaultBranch(dest.ref), dest.path);
-      app.out.info(c.finished ? `committed ${c.id} to ${dest.repo}@${c.branch}` : `deleted in open commit ${c.id}`);
+      app.out.info(c.finished ? `committed ${short(c.id)} to ${dest.repo}@${c.branch}` : `deleted in open commit ${short(c.id)}`);
       return 0;
     },
   },

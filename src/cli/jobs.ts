@@ -100,7 +100,7 @@ export const jobCommands: Command[] = [
     minArgs: 1, maxArgs: 1, mode: "read",
     async run(app, p) {
       const j = await waitForJob(app, (await requireJob(app, p.args[0]!)).id);
-      app.out.info(`job ${j.id} ${j.state}`);
+      app.out.info(`job ${short(j.id)} ${j.state}`);
       return j.state === "success" ? 0 : 1;
     },
   },

@@ -2,6 +2,7 @@
 // to save and enable by hand (nothing is installed). The service runs `calf
 // serve`; --timer prints a oneshot `run --once` service and its timer instead.
 // Pure text from the folder, the binary's path and the drain bound.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { shQuote } from "../transform/sandbox.ts";
 import { KILL_GRACE_MS } from "../transform/stop.ts";
@@ -16,6 +17,21 @@ export interface UnitOptions {
   user: boolean;
   /** Extra arguments for calf (e.g. --data-dir). */
   args: string[];
+  /** Who owns the folder (User=); absent: a line to fill in. */
+  owner?: string;
+}
+
+/** The user lines of a system unit: the folder's owner, or a placeholder to fill in. */
+const userLines = (o: UnitOptions) =>
+  o.user ? [] : o.owner ? ["# The user who owns the folder above: calf runs as them.", `User=${o.owner}`] : ["# The user calf runs as, who owns the folder above: fill in.", "User=calf"];
+
+/** The name of user `uid` in an /etc/passwd text, if it is there. */
+export function userName(passwd: string, uid: number): string | undefined {
+  for (const line of passwd.split("\n")) {
+    const f = line.split(":");
+    if (f.length >= 3 && Number(f[2]) === uid && f[2] !== "" && /^[a-z_][a-z0-9_.-]*\$?$/i.test(f[0]!)) return f[0];
+  }
+  return undefined;
 }
 
 /** How long systemd waits after SIGTERM: transforms get SIGTERM, then SIGKILL after KILL_GRACE_MS; the job is recorded; slack for the rest. */
@@ -48,7 +64,7 @@ export function serviceUnit(o: UnitOptions): string {
     "Type=simple",
     `WorkingDirectory=${o.dir}`,
     `ExecStart=${quote([...o.self, "serve", ...o.args])}`,
-    ...(o.user ? [] : ["# The user calf runs as, who owns the folder above: fill in.", "User=calf"]),
+    ...userLines(o),
     "Restart=on-failure",
     "RestartSec=5s",
     "# Exit 2 is a bad spec, flag or setting: restarting would not fix it.",
@@ -80,7 +96,7 @@ export function timerUnits(o: UnitOptions): { service: string; timer: string } {
     "Type=oneshot",
     `WorkingDirectory=${o.dir}`,
     `ExecStart=${quote([...o.self, "run", "--once", "--quiet", ...o.args])}`,
-    ...(o.user ? [] : ["# The user calf runs as, who owns the folder above: fill in.", "User=calf"]),
+    ...userLines(o),
     "# Exit 75: the previous run (or a calf serve) still holds the data dir: not a failure.",
     "SuccessExitStatus=75",
     "KillMode=mixed",
@@ -106,11 +122,20 @@ export function timerUnits(o: UnitOptions): { service: string; timer: string } {
   return { service, timer };
 }
 
+/** The name of the user who owns `dir` (undefined when /etc/passwd does not say). */
+function ownerOf(dir: string): string | undefined {
+  try {
+    return userName(fs.readFileSync("/etc/passwd", "utf8"), fs.statSync(dir).uid);
+  } catch {
+    return undefined;
+  }
+}
+
 export const installServiceCommand: Command = {
   words: ["install-service"], usage: "install-service [--user] [--timer] [--calf PATH]",
   summary: "print a systemd unit (or a timer pair) that runs calf for this folder",
   details: [
-    "Prints, does not install: save the text where the comments say, fill in User=, then",
+    "Prints, does not install: save the text where the comments say (User= is the folder's owner), then",
     "`systemctl daemon-reload` and `systemctl enable --now NAME` (with --user: `systemctl --user ...`).",
     "The service runs `calf serve` and restarts it on failure (not on exit 2: a bad spec or flag).",
     "--timer prints a oneshot `calf run --once` service and a timer every 5 minutes instead, for a",
@@ -124,7 +149,7 @@ export const installServiceCommand: Command = {
   },
   examples: [
     "calf install-service | sudo tee /etc/systemd/system/calf-pipelines.service",
-    "calf install-service --user > ~/.config/systemd/user/calf.service && systemctl --user enable --now calf",
+    "mkdir -p ~/.config/systemd/user && calf install-service --user > ~/.config/systemd/user/calf.service && systemctl --user enable --now calf",
     "calf install-service --timer",
   ],
   mode: "none",
@@ -136,7 +161,7 @@ export const installServiceCommand: Command = {
       ...(dataDir === ".calf" ? [] : ["--data-dir", ctx.settings.dataDir]),
       ...(pipelines === "pipelines" ? [] : ["--pipelines", ctx.settings.pipelinesDir]),
     ];
-    const o: UnitOptions = { dir: h.cwd, self: str(p.flags, "calf") ? [path.resolve(h.cwd, str(p.flags, "calf")!)] : h.self, user: bool(p.flags, "user"), args };
+    const o: UnitOptions = { dir: h.cwd, self: str(p.flags, "calf") ? [path.resolve(h.cwd, str(p.flags, "calf")!)] : h.self, user: bool(p.flags, "user"), args, owner: ownerOf(h.cwd) };
     const name = unitName(h.cwd);
     const where = o.user ? "~/.config/systemd/user" : "/etc/systemd/system";
     if (bool(p.flags, "timer")) {

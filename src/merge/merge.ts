@@ -30,9 +30,9 @@ export interface MergedFile {
 export type MergeMode = "append" | "error";
 export type MergeResult = { ok: true; files: MergedFile[] } | { ok: false; error: string };
 
-/** The first 6 hex digits: how datums are named in messages. */
+/** The first 12 hex digits: how datums are named in messages (as in every table and line calf prints). */
 export function shortId(id: string): string {
-  return id.slice(0, 6);
+  return id.slice(0, 12);
 }
 
 /** Merge every datum's outputs; files come back sorted byte-wise by path. */

@@ -8,6 +8,7 @@ import { normalizePath } from "./paths.ts";
 import type { CommitInfo, Repos } from "./repos.ts";
 import { lookup, type Change } from "./tree.ts";
 import type { StatCache } from "../store/statcache.ts";
+import type { StoredObject } from "../store/types.ts";
 
 export interface PutOptions {
   recursive: boolean;
@@ -58,6 +59,8 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
     cache.record(s.rel, st, stored.hash, nowMs);
     return stored;
   };
+  // Stdin is read once: `modify` runs the change again when another writer moved the branch meanwhile.
+  let fromStdin: Promise<StoredObject> | null = null;
   const commit = await repos.modify(repo, branch, "user", async (base) => {
     let known: (string | true | null)[] = [];
     if (cache) {
@@ -75,7 +78,7 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
       if (existing?.type === "dir" && s.local !== null && !opts.recursive) {
         throw invalid(`cannot put file "${s.target}": a directory exists there`);
       }
-      const stored = s.local === null ? await repos.store.putStream(opts.stdin ?? process.stdin) : await store(i, k, existing?.type === "file" ? existing.hash : undefined);
+      const stored = s.local === null ? await (fromStdin ??= repos.store.putStream(opts.stdin ?? process.stdin)) : await store(i, k, existing?.type === "file" ? existing.hash : undefined);
       if (opts.overwrite) {
         // The same bytes already there: no change (keeps a re-put folder's diff to what changed).
         if (existing?.type === "file" && existing.hash === stored.hash) return;

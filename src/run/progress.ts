@@ -1,6 +1,6 @@
-// What a runner prints to stderr. On a terminal: one live line for the
-// running job (done/total, skipped, failed, rate, elapsed, ETA), cut to the
-// terminal's width, with events printed above it. Elsewhere (a log, journald):
+// What a runner prints to stderr. On a terminal: a live line per running
+// job (done/total, skipped, failed, rate, elapsed, ETA), cut to the
+// terminal's width, with events printed above them. Elsewhere (a log, journald):
 // one line per event with an RFC 3339 time, and the running job's counts
 // every few seconds. --quiet keeps failures only; an invalid specs folder is
 // reported once per change, not at every poll.
@@ -18,6 +18,8 @@ export interface TerminalOptions {
   clock: Clock;
   /** Off a terminal: how often a running job's counts are printed. */
   everyMs?: number;
+  /** Monotonic milliseconds, for rates and how often to print (default: performance.now). */
+  ticks?: () => number;
 }
 
 interface Running {
@@ -27,57 +29,72 @@ interface Running {
   lastLine: number;
 }
 
+/**
+ * On a terminal, one live line per running job (several, if jobs ever run
+ * side by side), each cut to the terminal's width so none wraps: redrawing
+ * moves the cursor up exactly that many lines. Events print above them.
+ */
 export function terminalObserver(o: TerminalOptions): RunObserver {
   const every = o.everyMs ?? 5000;
-  let cur: Running | null = null;
+  const ticks = o.ticks ?? (() => performance.now());
+  const running = new Map<string, Running>();
   let lastSpecError: string | null = null;
-  let drawn = false;
+  let drawn = 0;
+  let lastDraw = -Infinity;
   const stamp = () => o.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
-  /** An event line: above the live line on a terminal, timestamped elsewhere. */
+  /** Erases the live lines (the cursor ends at the start of the first). */
+  const erase = () => (drawn ? `\r\x1b[2K${"\x1b[1A\x1b[2K".repeat(drawn - 1)}` : "");
+  const live = () => {
+    if (!o.tty || o.quiet || !running.size) return "";
+    const width = Math.max(20, (o.columns?.() ?? 80) - 1);
+    const now = ticks();
+    lastDraw = now;
+    return [...running.values()].map((r) => fit(liveText(r, now), width)).join("\n");
+  };
+  const redraw = () => {
+    const text = live();
+    o.write(erase() + text);
+    drawn = text ? text.split("\n").length : 0;
+  };
+  /** An event line: above the live lines on a terminal, timestamped elsewhere. */
   const event = (text: string, failure = false) => {
     if (o.quiet && !failure) return;
     if (o.tty) {
-      clearLine();
-      o.write(`${text}\n`);
-      drawLive();
+      const rest = live();
+      o.write(`${erase()}${text}\n${rest}`);
+      drawn = rest ? rest.split("\n").length : 0;
     } else o.write(`${stamp()} ${text}\n`);
   };
-  const clearLine = () => {
-    if (drawn) o.write("\r\x1b[2K");
-    drawn = false;
-  };
-  const drawLive = () => {
-    if (!o.tty || o.quiet || !cur) return;
-    const width = Math.max(20, (o.columns?.() ?? 80) - 1);
-    o.write(`\r\x1b[2K${fit(liveText(cur, performance.now()), width)}`);
-    drawn = true;
+  /** New counts of a running job: the live lines redrawn (at most every 100 ms), or a log line every `every` ms. */
+  const counts = (job: JobRow) => {
+    const r = running.get(job.id);
+    if (!r) return;
+    r.job = job;
+    const now = ticks();
+    if (o.tty) {
+      if (now - lastDraw >= 100) redraw();
+    } else if (!o.quiet && now - r.lastLine >= every) {
+      r.lastLine = now;
+      o.write(`${stamp()} ${liveText(r, now)}\n`);
+    }
   };
   return {
     jobStarted(job, toProcess) {
-      cur = { job, toProcess, t0: performance.now(), lastLine: performance.now() };
+      const now = ticks();
+      running.set(job.id, { job, toProcess, t0: now, lastLine: now });
       event(`${job.pipeline}: job ${short(job.id)} started: ${job.total} datum${job.total === 1 ? "" : "s"}, ${toProcess} to process, ${job.skipped} to skip`);
-      drawLive();
     },
     datumFinished(job, d) {
-      if (cur && cur.job.id === job.id) cur.job = job;
+      const r = running.get(job.id);
+      if (r) r.job = job; // the failure line redraws the live line: with this datum counted
       if (d.state === "failed") event(`${job.pipeline}: datum ${short(d.id)} (${d.inputs.map((i) => i.path).join(", ")}) failed: ${d.reason ?? ""}`, true);
-      if (!cur) return;
-      const now = performance.now();
-      if (o.tty) {
-        if (now - cur.lastLine > 100) {
-          cur.lastLine = now;
-          drawLive();
-        }
-      } else if (!o.quiet && now - cur.lastLine >= every) {
-        cur.lastLine = now;
-        o.write(`${stamp()} ${liveText(cur, now)}\n`);
-      }
+      counts(job);
     },
+    // Once a second while a job runs: the clock and ETA move even while a long datum runs.
+    jobProgress: counts,
     jobFinished(job) {
-      clearLine();
-      cur = null;
-      const failure = job.state !== "success";
-      event(summary(job), failure);
+      running.delete(job.id);
+      event(summary(job), job.state !== "success");
     },
     spout(e) {
       const line = spoutLine(e);

@@ -101,11 +101,22 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
   return { jobs, failed: spoutFailed || jobs.some((j) => j.state !== "success") };
 }
 
+/**
+ * Whether the pipeline's latest job was cut short (stopped, timed out, or left
+ * running by a runner that died) on these very inputs: only a forced run
+ * (restart datum, reprocess) gets there, since force_due is cleared when the
+ * job starts; what it was asked to redo is then still to do.
+ */
+async function interrupted(app: App, name: string, fingerprint: string): Promise<boolean> {
+  const last = await lastJob(app.db, name, ["success", "failure", "killed"]);
+  return last?.state === "killed" && last.fingerprint === fingerprint;
+}
+
 async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos: Set<string>, sandbox: () => Promise<SandboxPlan | null>): Promise<JobRow | null> {
   const hs = await heads(app.repos, p.spec.input);
   if (!ready(hs)) return null;
   const identity = identityOf(p, hs, (s) => app.rt.sha256(s));
-  if (!p.forceDue && (await lastJob(app.db, p.name, ["success", "failure"], identity.fingerprint))) return null;
+  if (!p.forceDue && (await lastJob(app.db, p.name, ["success", "failure"], identity.fingerprint)) && !(await interrupted(app, p.name, identity.fingerprint))) return null;
   if (p.forceDue) await setForceDue(app.db, p.name, false);
   const upstreamFailed = inputRepos(p.spec.input).filter((r) => failedRepos.has(r));
   if (upstreamFailed.length) {

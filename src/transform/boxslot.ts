@@ -48,7 +48,9 @@ export class BoxSlot implements Slot {
     if (!inPfs && !fs.statSync(a.cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`working directory "${a.cwd}" does not exist`);
     }
-    writeFresh(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env: a.env, cwd: a.cwd, stdin: a.stdin !== undefined }));
+    // The host's TMPDIR (a systemd StateDirectory, a test's folder) is missing or read-only in here: /tmp is the sandbox's own.
+    const env = a.env.TMPDIR === undefined ? a.env : { ...a.env, TMPDIR: "/tmp" };
+    writeFresh(path.join(this.channelDir, "job"), jobScript({ argv: a.argv, env, cwd: a.cwd, stdin: a.stdin !== undefined }));
     if (a.stdin !== undefined) writeFresh(path.join(this.channelDir, "stdin"), a.stdin);
     const child = await this.#start(a.binds);
     this.#tap.begin(a.log);

@@ -114,7 +114,7 @@ describe("branches", () => {
   test("put file to a new branch says it creates it; list/create/delete branch manage branches", () => {
     const { run } = setup();
     const put = run(["put", "file", "images@dev:/a", "-f", "-"], { input: "a\n" });
-    expect(put.stderr).toMatch(/^created branch images@dev \(it did not exist\)\ncommitted [0-9a-f]{32} to images@dev\n$/);
+    expect(put.stderr).toMatch(/^created branch images@dev \(it did not exist\)\ncommitted [0-9a-f]{12} to images@dev\n$/);
     expect(run(["put", "file", "images@dev:/b", "-f", "-"], { input: "b\n" }).stderr).not.toContain("created branch");
     const head = JSON.parse(run(["list", "commit", "images@dev", "-o", "json"]).stdout)[0].id as string;
     run(["create", "branch", "images@feature", "--head", "dev"]);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { serviceUnit, STOP_TIMEOUT_S, timerUnits } from "../../src/cli/service.ts";
+import { serviceUnit, STOP_TIMEOUT_S, timerUnits, userName } from "../../src/cli/service.ts";
 import { KILL_GRACE_MS } from "../../src/transform/stop.ts";
 import { calf } from "../helpers/cli.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";
@@ -44,6 +44,23 @@ describe("serviceUnit()", () => {
   });
 });
 
+describe("userName() and User=", () => {
+  test.each<[string, number, string | undefined]>([
+    ["root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n", 1000, "alice"],
+    ["root:x:0:0:root:/root:/bin/bash\n", 0, "root"],
+    ["root:x:0:0:root:/root:/bin/bash\n", 1000, undefined],
+    ["# comment\n\nbroken line\n", 0, undefined],
+  ])("userName(%p, %p) is %p", (passwd, uid, want) => {
+    expect(userName(passwd, uid)).toBe(want);
+  });
+
+  test("serviceUnit() runs as the folder's owner when it is known, and leaves User= to fill in when not", () => {
+    expect(value(serviceUnit({ ...o, owner: "alice" }), "User")).toBe("alice");
+    expect(serviceUnit({ ...o, owner: "alice" })).not.toContain("fill in");
+    expect(serviceUnit(o)).toContain("# The user calf runs as, who owns the folder above: fill in.\nUser=calf\n");
+  });
+});
+
 describe("timerUnits()", () => {
   test("timerUnits() is a oneshot run --once (75 is not a failure) and a persistent timer every 5 minutes", () => {
     const { service, timer } = timerUnits(o);
@@ -65,6 +82,9 @@ describe("calf install-service", () => {
       expect(value(r.stdout, "WorkingDirectory")).toBe(cwd);
       expect(value(r.stdout, "ExecStart")).toMatch(/ serve --data-dir \/var\/lib\/x$/);
       expect(fs.readdirSync(cwd)).toEqual([]);
+      // The folder's owner (here: whoever runs the test), so the unit runs as written.
+      const me = spawnSync("id", ["-un"], { encoding: "utf8" }).stdout.trim();
+      expect(value(r.stdout, "User")).toBe(me);
       const t = calf(["install-service", "--timer", "--calf", "/usr/bin/calf"], { cwd });
       expect(t.stdout).toContain("ExecStart=/usr/bin/calf run --once --quiet");
       expect(t.stdout).toContain(`# /etc/systemd/system/calf-${path.basename(cwd)}.timer`);

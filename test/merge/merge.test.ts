@@ -64,23 +64,23 @@ describe("mergeOutputs()", () => {
     [
       "fails on a file in one datum that is a directory in another",
       [datum("3fa9c2", ["/a"], { "/x": "x" }), datum("77e1b0", ["/b"], { "/x/y": "y" })],
-      fail('path "/x" is a file in datum 3fa9c2 (/a) and a directory in datum 77e1b0 (/b)'),
+      fail('path "/x" is a file in datum 3fa9c2000000 (/a) and a directory in datum 77e1b0000000 (/b)'),
     ],
     [
       "fails on a file that is a deeper ancestor directory elsewhere",
       [datum("77e1b0", ["/b"], { "/x/y/z": "z" }), datum("3fa9c2", ["/a"], { "/x": "x" })],
-      fail('path "/x" is a file in datum 3fa9c2 (/a) and a directory in datum 77e1b0 (/b)'),
+      fail('path "/x" is a file in datum 3fa9c2000000 (/a) and a directory in datum 77e1b0000000 (/b)'),
     ],
     [
       "reports the first of several conflicts and counts the rest",
       [datum("01", ["/a"], { "/x": "x", "/y": "y" }), datum("02", ["/b"], { "/x/1": "1", "/y/1": "1" })],
-      fail('path "/x" is a file in datum 010000 (/a) and a directory in datum 020000 (/b) (and 1 more conflicting path)'),
+      fail('path "/x" is a file in datum 010000000000 (/a) and a directory in datum 020000000000 (/b) (and 1 more conflicting path)'),
     ],
-    ["fails on a datum listed twice", [d1, d1], fail("datum aaaaaa (/d1) is listed twice in the merge")],
+    ["fails on a datum listed twice", [d1, d1], fail("datum aaaaaa000000 (/d1) is listed twice in the merge")],
     [
       "fails on a datum writing a path twice",
       [{ ...d1, files: [...d1.files, d1.files[0]] }],
-      fail('datum aaaaaa (/d1) wrote path "/1" twice'),
+      fail('datum aaaaaa000000 (/d1) wrote path "/1" twice'),
     ],
   ])("mergeOutputs(append) %s", (_what, datums, expected) => {
     expect(mergeOutputs(datums, "append")).toEqual(expected);
@@ -92,17 +92,17 @@ describe("mergeOutputs()", () => {
     [
       "fails on a path written by two datums, naming both in sort-key order",
       [datum("77e1b0", ["/b"], { "/x": "b" }), datum("3fa9c2", ["/a"], { "/x": "a" })],
-      fail('path "/x" written by datums 3fa9c2 (/a) and 77e1b0 (/b)'),
+      fail('path "/x" written by datums 3fa9c2000000 (/a) and 77e1b0000000 (/b)'),
     ],
     [
       "reports the byte-wise first conflicting path",
       [d3, d2, d1],
-      fail('path "/1" written by datums aaaaaa (/d1) and cccccc (/d3) (and 2 more conflicting paths)'),
+      fail('path "/1" written by datums aaaaaa000000 (/d1) and cccccc000000 (/d3) (and 2 more conflicting paths)'),
     ],
     [
       "fails on a file/directory clash too",
       [datum("3fa9c2", ["/a"], { "/x": "x" }), datum("77e1b0", ["/b"], { "/x/y": "y" })],
-      fail('path "/x" is a file in datum 3fa9c2 (/a) and a directory in datum 77e1b0 (/b)'),
+      fail('path "/x" is a file in datum 3fa9c2000000 (/a) and a directory in datum 77e1b0000000 (/b)'),
     ],
   ])("mergeOutputs(error) %s", (_what, datums, expected) => {
     expect(mergeOutputs(datums, "error")).toEqual(expected);
@@ -152,7 +152,7 @@ describe("mergeOutputs()", () => {
 });
 
 describe("shortId()", () => {
-  test("shortId() is the first 6 hex digits", () => {
-    expect(shortId("3fa9c2deadbeef")).toBe("3fa9c2");
+  test("shortId() is the first 12 hex digits, as tables show ids", () => {
+    expect(shortId("3fa9c2deadbeef0123")).toBe("3fa9c2deadbe");
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deleteFile, forEachLimit, putFile } from "../../src/repo/files.ts";
-import type { Repos } from "../../src/repo/repos.ts";
+import { Repos } from "../../src/repo/repos.ts";
 import { openTestApp, type TestApp } from "../helpers/app.ts";
 import { expectRejects } from "../helpers/errors.ts";
 import { countRows, fileMap, putText, readText } from "../helpers/repo.ts";
@@ -136,6 +136,18 @@ describe("putFile()", () => {
 
   test("putFile() into an unknown repo is not_found with a suggestion", async () => {
     await expectRejects(putText(repos, "imagse", "/f", "1"), { code: "not_found", message: `repo "imagse" does not exist`, hint: `did you mean "images"?` });
+  });
+
+  test("putFile() from stdin keeps its bytes when another writer moves the branch meanwhile (the change is computed again, stdin read once)", async () => {
+    // A second Repos over the same database and store: another process's writer, outside this one's branch lock.
+    const other = new Repos({ db: t.app.db, store: repos.store, sha256: repos.sha256, now: () => new Date() });
+    async function* stdin() {
+      await putText(other, "images", "/other", "moved the branch\n"); // lands while this put reads its input
+      yield new TextEncoder().encode("mine\n");
+    }
+    const c = await putFile(repos, "images", "master", "/mine", "-", { recursive: false, overwrite: false, stdin: stdin() });
+    expect(await readText(repos, c, "/mine")).toBe("mine\n");
+    expect(await readText(repos, c, "/other")).toBe("moved the branch\n");
   });
 
   test("putFile() stores a large stdin stream intact", async () => {

@@ -129,6 +129,13 @@ describe("Repos.resolve()", () => {
     });
   });
 
+  test("resolve() of a pipeline's or spout's empty output says how it gets filled, not to put a file", async () => {
+    await repos.ensureRepo("counts", "pipeline");
+    await repos.ensureRepo("feed", "spout");
+    await expectRejects(repos.resolve("counts", "master"), { code: "not_found", message: `branch "master" of repo "counts" has no commits yet`, hint: `pipeline "counts" has not committed an output yet: run it (calf run --once), or see why not: calf list job -p counts` });
+    await expectRejects(repos.resolve("feed", "master"), { code: "not_found", message: `branch "master" of repo "feed" has no commits yet`, hint: `spout "feed" has not committed an archive yet: see its log with calf logs -p feed` });
+  });
+
   test.each<[string, (ids: string[]) => string]>([
     ["an unknown branch", () => "develop"],
     ["a 3-character prefix (too short)", (ids) => ids[0]!.slice(0, 3)],

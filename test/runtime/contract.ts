@@ -104,6 +104,16 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
     });
   });
 
+  test("spawnInteractive() runs in calf's own process group, in cwd, with the given env, and resolves with the exit status", async () => {
+    await inTempDir(async (dir) => {
+      const own = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /s, "").split(" ")[2];
+      const script = `sed 's/^.*) //' /proc/self/stat | cut -d' ' -f3 > pgrp; pwd > here; echo "$CALF_ONLY" > env; exit 4`;
+      const r = await rt.spawnInteractive({ argv: ["sh", "-c", script], cwd: dir, env: { ...ENV, CALF_ONLY: "yes" } });
+      assert.deepEqual(r, { exitCode: 4, signal: null });
+      assert.deepEqual([read(join(dir, "pgrp")), read(join(dir, "here")), read(join(dir, "env"))], [`${own}\n`, `${dir}\n`, "yes\n"]);
+    });
+  });
+
   test("spawn() feeds stdin text and closes it", async () => {
     const text = "line 1\nlíne 2 ✓\n".repeat(5000); // > a pipe buffer
     const { output } = await run(["cat"], { stdin: text });

@@ -139,6 +139,12 @@ describe.skipIf(!bwrapWorks)("Slot (box) only", () => {
     expect((await attempt(`${NS}; ls -A /tmp | wc -l`)).log).toBe(`${ns}0\n`);
   });
 
+  test("the slot sandbox gives the transform TMPDIR=/tmp (its own) in place of the host's, where mktemp works", async () => {
+    await newSlot("box");
+    const r = await attempt('d=$(mktemp -d) && echo "$TMPDIR $d" | sed "s/tmp\\.[A-Za-z0-9]*/X/"', { env: { ...ENV, TMPDIR: dir } });
+    expect({ code: r.res.exitCode, out: r.out }).toEqual({ code: 0, out: "/tmp /tmp/X\n" });
+  });
+
   test("the slot sandbox keeps its sandbox after a timeout, and starts a new one after a SIGKILL", async () => {
     await newSlot("box");
     const ns = (await attempt(NS)).log;

@@ -43,6 +43,18 @@ export async function forgetDatum(db: Db, pipeline: string, datum: string): Prom
   });
 }
 
+/** Forgets every cached result of each datum id in one transaction (reprocess); returns how many results went. */
+export async function forgetDatums(tx: Tx, pipeline: string, datums: readonly string[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < datums.length; i += 400) {
+    const chunk = datums.slice(i, i + 400);
+    const marks = chunk.map(() => "?").join(",");
+    n += (await tx.all(`SELECT hash FROM datum_results WHERE pipeline = ? AND datum IN (${marks})`, [pipeline, ...chunk])).length;
+    await tx.run(`DELETE FROM datum_results WHERE pipeline = ? AND datum IN (${marks})`, [pipeline, ...chunk]);
+  }
+  return n;
+}
+
 /** Every cached datum result, a page at a time (fsck and gc read them all). */
 export async function* eachResult(db: Db, page = 1000): AsyncGenerator<ResultRow & { pipeline: string; job: string }> {
   let after: [string, string] = ["", ""];
