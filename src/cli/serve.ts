@@ -84,6 +84,13 @@ export const serveCommand: Command = {
     const s = await openRunner(app, [hub, metrics]);
     const waker = new Waker(app.clock, { dataDir: app.settings.dataDir, folders: [app.settings.pipelinesDir] });
     let ready = false;
+    // Said once each time it starts: datums wait and no worker is there to take them.
+    let starvingSaid = false;
+    const starveTimer = queue && localSlots === 0 ? setInterval(() => {
+      const starving = queue.starving();
+      if (starving && !starvingSaid) app.out.warn("calf serve: datums are waiting for a worker and none has been heard from (--local-slots 0): start one with calf worker --join URL");
+      starvingSaid = starving;
+    }, 5000) : null;
     const api = createApp({
       app, hub, metrics, token, readsNeedToken: !loopback, allowHosts: list(p.flags, "allow-host"), corsOrigins: list(p.flags, "cors"),
       bodyLimitBytes: bodyLimit, queue, ready: () => ready, wake: () => waker.poke(), log: (line) => app.out.warn(line),
@@ -102,6 +109,7 @@ export const serveCommand: Command = {
       return 0;
     } finally {
       hub.end();
+      if (starveTimer) clearInterval(starveTimer);
       queue?.close();
       await server.stop();
       await s.close();

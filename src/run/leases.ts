@@ -205,6 +205,12 @@ export class LeaseQueue {
     }
   }
 
+  /** Whether datums wait while no worker has been heard of for two ttls (serve --local-slots 0 then waits for ever). */
+  starving(): boolean {
+    const now = this.opts.now();
+    return this.#hasPending() && ![...this.workers.values()].some((w) => now - w.lastSeen < 2 * this.ttlMs);
+  }
+
   /** Active leases: who holds how many unsettled datums of which job. */
   active(): { lease: string; worker: string; job: string; datums: number; expiresAt: number }[] {
     const out = [];

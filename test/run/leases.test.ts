@@ -138,4 +138,19 @@ describe("LeaseQueue", () => {
     await q.waitForWork(20_000);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
+
+  test("starving() says datums wait with no worker heard from in two ttls", async () => {
+    const { q, start, tick, abort } = setup();
+    expect(q.starving()).toBe(false); // nothing waits
+    const running = start([item("a"), item("b")]);
+    expect(q.starving()).toBe(true);
+    q.lease("w1", 1, 1);
+    expect(q.starving()).toBe(false); // w1 was just here, b waits for it
+    tick(1999);
+    expect(q.starving()).toBe(false);
+    tick(1);
+    expect(q.starving()).toBe(true); // ...and gone for two ttls (a came back too)
+    abort.abort();
+    await running;
+  });
 });
