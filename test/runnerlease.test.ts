@@ -28,7 +28,7 @@ test("a runner lease in a shared database: 75 naming the holder, renewed while i
   const root = tempDir();
   dirs.push(root);
   const db = `file:${path.join(root, "shared.db")}`;
-  const env = { CALF_RUNNER_LEASE_TTL: "1500ms" };
+  const env = { CALF_RUNNER_LEASE_TTL: "3s" };
   const dataDir = (n: string) => path.join(root, n, ".calf");
   for (const n of ["a", "b"]) fs.mkdirSync(path.join(root, n, "pipelines"), { recursive: true });
   const once = (n: string) => calf(["run", "--once", "--db", db], { cwd: path.join(root, n), env });
@@ -43,12 +43,12 @@ test("a runner lease in a shared database: 75 naming the holder, renewed while i
   const refused = once("b");
   expect(refused.code).toBe(75);
   expect(refused.stderr).toMatch(new RegExp(`^calf: another calf runner, pid ${a.proc.pid} on ${os.hostname()} \\(${dataDir("a")}\\), holds this database's runner lease \\(renewed .*, lapses in \\d s\\)\\nhint: one runner per database`));
-  await sleep(3500); // more than twice the ttl: the heartbeat keeps it
+  await sleep(7000); // more than twice the ttl: the heartbeat keeps it
   expect(once("b").code).toBe(75);
 
   // A holder that stalls past its ttl loses the lease, and stops with 75 once it runs again.
   a.proc.kill("SIGSTOP");
-  await sleep(2000);
+  await sleep(4000);
   const b = await service("b");
   a.proc.kill("SIGCONT");
   expect(await a.exited).toBe(75);
