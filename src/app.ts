@@ -2,6 +2,7 @@
 // and (for writers) the data dir's kernel write lock. Built by main.ts and
 // passed to every command; the only place these are wired together.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { FileLock, Runtime } from "../runtime/types.ts";
 import { openDb, type Db } from "./db/client.ts";
@@ -11,6 +12,9 @@ import { wakeRunner } from "./wake.ts";
 import { FsObjectStore } from "./store/fs/store.ts";
 import type { ObjectStore } from "./store/types.ts";
 import type { Clock, Host } from "./host.ts";
+import { parseDuration } from "./cron/duration.ts";
+import { invalid } from "./errors.ts";
+import { RunnerLease } from "./runnerlease.ts";
 
 /** Where a command prints: results to stdout (JSON or text), notices and warnings to stderr. */
 export interface Out {
@@ -49,6 +53,8 @@ export interface App {
   now: () => Date;
   /** The runner lock, held by `serve`/`run` for their whole life; null in every other command. */
   lock: FileLock | null;
+  /** The runner lease in the database (runnerlease.ts), held beside the flock by serve/run; null elsewhere. */
+  lease: RunnerLease | null;
   close(): void;
 }
 
@@ -78,13 +84,22 @@ export async function openApp(rt: Runtime, settings: Settings, out: Out, host: H
   try {
     const db = await openDb(settings.dbUrl, { authToken: settings.authToken });
     if (!opts.runner) db.afterWrite = () => wakeRunner(settings.dataDir);
+    let lease: RunnerLease | null = null;
+    if (opts.runner) {
+      const me = { holder: globalThis.crypto.randomUUID(), host: os.hostname(), pid: process.pid, lockPath: runnerLockPath(settings.dataDir) };
+      lease = await RunnerLease.acquire(db, me, () => host.clock.now().getTime(), leaseTtl(host.env.CALF_RUNNER_LEASE_TTL)).catch((err) => {
+        db.close();
+        throw err;
+      });
+    }
     const store: ObjectStore = opts.store ?? new FsObjectStore(settings.dataDir, rt, host.clock);
     const clock = host.clock;
     const now = () => clock.now();
     const repos = new Repos({ db, store, sha256: (s) => rt.sha256(s), now });
     return {
-      rt, settings, db, store, repos, out, host, clock, now, lock,
+      rt, settings, db, store, repos, out, host, clock, now, lock, lease,
       close() {
+        lease?.stop();
         db.close();
         lock?.release();
       },
@@ -93,6 +108,17 @@ export async function openApp(rt: Runtime, settings: Settings, out: Out, host: H
     lock?.release();
     throw err;
   }
+}
+
+/** CALF_RUNNER_LEASE_TTL (a Go duration, default 30s): how long a runner's database lease lasts unrenewed. */
+function leaseTtl(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  let ms = NaN;
+  try {
+    ms = parseDuration(text);
+  } catch { /* said below */ }
+  if (!(ms >= 300)) throw invalid(`CALF_RUNNER_LEASE_TTL "${text}" is not a duration of at least 300ms`, "e.g. CALF_RUNNER_LEASE_TTL=30s");
+  return ms;
 }
 
 /** The runner lock file: one runner per data dir (a kernel lock: released when its holder dies). */

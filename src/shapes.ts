@@ -45,6 +45,8 @@ export const jobJson = (j: JobRow) => ({
   input_commits: j.inputCommits,
   output_commit: j.outputCommit,
   datums: { total: j.total, processed: j.processed, skipped: j.skipped, failed: j.failed, recovered: j.recovered },
+  /** Datums each remote worker ran (serve with `calf worker`s); {} when the runner ran them all. */
+  workers: j.workers ?? {},
 });
 
 export const datumJson = (d: DatumRow) => ({
@@ -55,6 +57,8 @@ export const datumJson = (d: DatumRow) => ({
   duration_ms: Math.round(d.durationMs),
   tries: d.tries,
   reason: d.reason,
+  /** The remote worker that ran it; null: the runner itself (or skipped). */
+  worker: d.worker ?? null,
 });
 
 export function pipelineState(p: PipelineRow, last: JobRow | undefined): "running" | "paused" | "failing" | "inactive" {

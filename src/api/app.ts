@@ -11,6 +11,7 @@ import { cors, errorResponse, hostGuard, requireToken } from "./guard.ts";
 import { dataRoutes } from "./routes/data.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { jobRoutes } from "./routes/jobs.ts";
+import { leaseRoutes } from "./routes/leases.ts";
 import { mutationRoutes } from "./routes/mutations.ts";
 import { pageHtml } from "../view/page.ts";
 
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps): Hono {
   api.route("/api/v1", dataRoutes(deps.app));
   api.route("/api/v1", jobRoutes(deps.app, deps.metrics, relative));
   api.route("/api/v1", eventRoutes(deps.hub));
+  if (deps.queue) api.route("/api/v1", leaseRoutes(deps, deps.queue)); // before the mutations' token guard
   api.route("/api/v1", mutationRoutes(deps));
   return api;
 }

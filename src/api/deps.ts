@@ -1,6 +1,7 @@
 // What the API is given: the app, the event hub, the metrics and the serve
 // options. Its own module so routes can take it without importing app.ts.
 import type { App } from "../app.ts";
+import type { LeaseQueue } from "../run/leases.ts";
 import type { EventHub } from "./hub.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -22,6 +23,8 @@ export interface ApiDeps {
   ready: () => boolean;
   /** Tells the runner to look at once (a mutation changed something). */
   wake: () => void;
+  /** The datum queue remote workers lease from (serve with a token); absent: no lease endpoints. */
+  queue?: LeaseQueue | null;
   /** Where internal errors are logged (never sent). */
   log: (line: string) => void;
 }

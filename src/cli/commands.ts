@@ -20,8 +20,9 @@ import { installServiceCommand } from "./service.ts";
 import { reprocessCommands } from "./reprocess.ts";
 import { whyCommands } from "./why.ts";
 import { datumRunCommands } from "./datumrun.ts";
+import { workerCommands } from "./worker.ts";
 
 export const commands: Command[] = [
   ...dataCommands, ...fileCommands, ...branchCommands, ...planCommands, ...runCommands, ...pipelineCommands, ...jobCommands, ...reprocessCommands, ...datumRunCommands, ...whyCommands, ...logCommands,
-  ...viewCommands, installServiceCommand, ...initCommands, ...opsCommands, ...storeCommands, ...debugCommands, ...metaCommands,
+  ...viewCommands, installServiceCommand, ...initCommands, ...opsCommands, ...storeCommands, ...workerCommands, ...debugCommands, ...metaCommands,
 ];

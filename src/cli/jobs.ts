@@ -61,10 +61,15 @@ export const jobCommands: Command[] = [
       if (pipeline) await requirePipeline(app, pipeline);
       const jobs = await listJobs(app.db, { pipeline, limit: int(p.flags, "number"), states: state ? [state] : undefined });
       if (app.out.json) printJson(app.out, jobs.map(jobJson));
-      else printTable(app.out, ["ID", "PIPELINE", "STATE", "DATUMS (proc/skip/fail/total)", "STARTED", "DURATION"], jobs.map((j) => [
-        short(j.id), j.pipeline, j.state, `${j.processed}/${j.skipped}/${j.failed}/${j.total}`, j.started,
-        durationOf(j) === null ? "-" : `${durationOf(j)} ms`,
-      ]));
+      else {
+        // A WORKERS column only when remote workers ran datums of a listed job (serve with `calf worker`s).
+        const workers = jobs.some((j) => j.workers && Object.keys(j.workers).length);
+        printTable(app.out, ["ID", "PIPELINE", "STATE", "DATUMS (proc/skip/fail/total)", "STARTED", "DURATION", ...(workers ? ["WORKERS"] : [])], jobs.map((j) => [
+          short(j.id), j.pipeline, j.state, `${j.processed}/${j.skipped}/${j.failed}/${j.total}`, j.started,
+          durationOf(j) === null ? "-" : `${durationOf(j)} ms`,
+          ...(workers ? [Object.entries(j.workers ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([w, n]) => `${w}:${n}`).join(" ") || "-"] : []),
+        ]));
+      }
       return 0;
     },
   },
@@ -84,6 +89,7 @@ export const jobCommands: Command[] = [
         ["input commits", j.inputCommits.map((c) => `${c.repo}@${c.commit}`).join(", ")], ["output commit", j.outputCommit],
         ["datums", `${j.total} total, ${j.processed} processed, ${j.skipped} skipped, ${j.failed} failed, ${j.recovered} recovered`],
         ["timings", Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ") || "-"],
+        ...(Object.keys(j.workers ?? {}).length ? [["workers", Object.entries(j.workers!).sort().map(([w, n]) => `${w}=${n}`).join(" ")] as [string, string]] : []),
       ]);
       return 0;
     },
@@ -129,7 +135,12 @@ export const jobCommands: Command[] = [
       const ds = (await listDatums(app.db, j.id)).filter((d) =>
         (!state || d.state === state) && (!under || d.inputs.some((i) => under === "/" || i.path === under || i.path.startsWith(`${under}/`))));
       if (app.out.json) printJson(app.out, ds.map(datumJson));
-      else printTable(app.out, ["ID", "STATE", "INPUTS", "DURATION", "TRIES"], ds.map((d) => [short(d.id), d.state, d.inputs.map((i) => `${i.name}:${i.path}`).join(" "), `${ms(d.durationMs)} ms`, d.tries]));
+      else {
+        const workers = ds.some((d) => d.worker);
+        printTable(app.out, ["ID", "STATE", "INPUTS", "DURATION", "TRIES", ...(workers ? ["WORKER"] : [])], ds.map((d) => [
+          short(d.id), d.state, d.inputs.map((i) => `${i.name}:${i.path}`).join(" "), `${ms(d.durationMs)} ms`, d.tries, ...(workers ? [d.worker ?? "-"] : []),
+        ]));
+      }
       return 0;
     },
   },
@@ -147,6 +158,7 @@ export const jobCommands: Command[] = [
       if (app.out.json) printJson(app.out, full);
       else printFields(app.out, [
         ["id", d.id], ["job", d.job], ["state", d.state], ["tries", d.tries], ["duration", `${ms(d.durationMs)} ms`], ["reason", d.reason],
+        ...(d.worker ? [["worker", d.worker] as [string, string]] : []),
         ["inputs", d.inputs.map((i) => `${i.name}=${i.repo}@${short(i.commit)}:${i.path} (${short(i.hash)})`).join(", ")],
         ["outputs", outputs.join(", ") || "-"], ["log tail", tail ? `\n${tail}` : "-"],
       ]);

@@ -3,6 +3,7 @@
 // work meanwhile. SIGTERM/SIGINT stop cleanly: no new datums, running
 // transforms get SIGTERM (SIGKILL after the grace), the job is recorded
 // `killed` ("stopped by SIGTERM"), nothing started outlives the runner.
+import { CalfError } from "../errors.ts";
 import { runOnce } from "../run/scheduler.ts";
 import { bool, int } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -39,6 +40,7 @@ export const runCommands: Command[] = [
         }
         const res = await runOnce(app, { ...opts, observer: s.observer, signal: s.signal });
         const why = s.signal.reason;
+        if (why instanceof CalfError) throw why; // the runner lease was lost
         if (why instanceof Stopped) return why.signal === "SIGINT" ? 130 : 143;
         if (!res.jobs.length && !res.failed) app.out.info("nothing to do: every pipeline is up to date");
         return res.failed ? 1 : 0;

@@ -3,6 +3,7 @@
 // terminal observer, the dead-job sweep, the leftovers of dead writers; and the service loop woken by data
 // commands and spec changes.
 import type { App } from "../app.ts";
+import { CalfError } from "../errors.ts";
 import { everyone, killOrphans } from "../transform/orphans.ts";
 import { fanOut, type RunObserver } from "../observe.ts";
 import { terminalObserver } from "../run/progress.ts";
@@ -10,6 +11,7 @@ import { runForever, startRunner } from "../run/scheduler.ts";
 import { Waker } from "../wake.ts";
 import { reclaimAtStart } from "../ops/gc.ts";
 import { humanBytes } from "./output.ts";
+import type { LeaseQueue } from "../run/leases.ts";
 
 /** The abort reason of a stop by signal: jobs record its message. */
 export class Stopped extends Error {
@@ -29,6 +31,8 @@ export interface RunnerSession {
 /** Signals, the terminal observer (plus `extra`), and the dead-job sweep: what every runner command starts with. */
 export async function openRunner(app: App, extra: RunObserver[] = []): Promise<RunnerSession> {
   const stop = new AbortController();
+  // Another runner took this one's database lease over (it stalled past the ttl): stop at once, exit 75.
+  if (app.lease) app.lease.onLost = () => stop.abort(app.lease!.lost);
   const off = (["SIGTERM", "SIGINT"] as const).map((sig) => app.rt.onSignal(sig, () => stop.abort(new Stopped(sig))));
   const err = app.out.stderr;
   const observer = fanOut(terminalObserver({ write: err.write, tty: err.tty, quiet: app.out.quiet, columns: err.columns, clock: app.clock }), ...extra);
@@ -41,6 +45,7 @@ export async function openRunner(app: App, extra: RunObserver[] = []): Promise<R
     async close() {
       off.forEach((f) => f());
       await killOrphans(app.rt, everyone); // nothing a transform started outlives the runner
+      await app.lease?.release();
     },
   };
 }
@@ -54,10 +59,11 @@ function reportReclaimed(app: App, r: Awaited<ReturnType<typeof reclaimAtStart>>
 }
 
 /** The service loop shared by `run` and `serve`: a pass at each wake-up until stopped. */
-export async function serviceLoop(app: App, s: RunnerSession, opts: { names: string[]; reprocess: boolean; parallelism?: number; waker?: Waker; onPass?: () => Promise<void> }): Promise<void> {
+export async function serviceLoop(app: App, s: RunnerSession, opts: { names: string[]; reprocess: boolean; parallelism?: number; waker?: Waker; onPass?: () => Promise<void>; queue?: LeaseQueue; localSlots?: number }): Promise<void> {
   const waker = opts.waker ?? new Waker(app.clock, { dataDir: app.settings.dataDir, folders: [app.settings.pipelinesDir] });
   try {
     await runForever(app, { ...opts, observer: s.observer, signal: s.signal, waker, onError: (err) => app.out.warn(`calf: ${(err as Error).message}`) });
+    if (s.signal.reason instanceof CalfError) throw s.signal.reason; // the runner lease was lost
   } finally {
     waker.close();
   }

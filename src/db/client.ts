@@ -105,7 +105,17 @@ export async function openDb(url: string, opts: { authToken?: string } = {}): Pr
     await client.execute("PRAGMA synchronous = FULL");
   }
   const db = new Db(client);
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (err) {
+    if (url.startsWith("file:") || err instanceof CalfError) throw err;
+    // A libSQL server that is down, unreachable or refusing the token: one line, not an internal error.
+    client.close();
+    throw new CalfError("failed", `cannot use the database ${url.replace(/\/\/[^/@]*@/, "//")}: ${(err as Error).message.split("\n")[0]}`, {
+      hint: "is the libSQL server running and reachable from here? check CALF_DB_URL and CALF_DB_AUTH_TOKEN",
+      cause: err,
+    });
+  }
   return db;
 }
 

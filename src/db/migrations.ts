@@ -73,4 +73,13 @@ export const migrations: string[] = [
   CREATE INDEX commits_by_seq ON commits (seq);
   CREATE INDEX jobs_by_seq ON jobs (seq);
   `,
+  // 5: remote workers and a runner lock that holds beyond one machine (issue 14): which
+  // worker ran a job's datums, and the runner lease (one row: holder and expiry) that a
+  // runner on a libSQL server renews, since a local flock means nothing to another host.
+  `
+  ALTER TABLE jobs ADD COLUMN workers TEXT;
+  CREATE TABLE runner_lease (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+    lock_path TEXT NOT NULL, expires_ms INTEGER NOT NULL, renewed TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];

@@ -76,6 +76,8 @@ export const jobs = sqliteTable("jobs", {
   failed: integer("failed").notNull().default(0),
   recovered: integer("recovered").notNull().default(0),
   stats: text("stats").notNull().default("{}"),
+  /** Datums each remote worker ran, as JSON {name: count}; NULL when none did. */
+  workers: text("workers"),
 });
 
 /**
@@ -190,4 +192,15 @@ export const statTargets = sqliteTable("stat_targets", {
   root: text("root").primaryKey(),
   target: text("target").notNull(),
   tree: text("tree").notNull(),
+});
+
+/** The runner lease (one row, name "runner"): who runs this database's jobs until when (app/runnerlease.ts). */
+export const runnerLease = sqliteTable("runner_lease", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  lockPath: text("lock_path").notNull(),
+  expiresMs: integer("expires_ms").notNull(),
+  renewed: text("renewed").notNull(),
 });

@@ -12,6 +12,7 @@ import type { SandboxPlan } from "../transform/sandbox.ts";
 import type { RunObserver } from "../observe.ts";
 import type { JobIdentity } from "./fingerprint.ts";
 import type { LeafHead } from "./inputs.ts";
+import type { LeaseQueue } from "./leases.ts";
 
 export interface JobOptions {
   reprocess: boolean;
@@ -19,6 +20,9 @@ export interface JobOptions {
   sandbox: SandboxPlan | null;
   observer: RunObserver;
   signal?: AbortSignal;
+  /** serve with remote workers: the queue they lease datums from, and how many the runner runs itself. */
+  queue?: LeaseQueue;
+  localSlots?: number;
 }
 
 export interface JobContext {
@@ -41,6 +45,8 @@ export interface JobContext {
   reprocess: boolean;
   observer: RunObserver;
   signal?: AbortSignal;
+  queue?: LeaseQueue;
+  localSlots?: number;
 }
 
 export function jobContext(app: App, pipeline: PipelineRow, heads: LeafHead[], identity: JobIdentity, opts: JobOptions): JobContext {
@@ -51,6 +57,6 @@ export function jobContext(app: App, pipeline: PipelineRow, heads: LeafHead[], i
     logDir: logDir(app.settings.dataDir, pipeline.name, jobId),
     env: app.host.env, sandbox: opts.sandbox,
     parallelism: Math.max(1, opts.parallelism ?? pipeline.spec.parallelism ?? app.host.cpus),
-    reprocess: opts.reprocess, observer: opts.observer, signal: opts.signal,
+    reprocess: opts.reprocess, observer: opts.observer, signal: opts.signal, queue: opts.queue, localSlots: opts.localSlots,
   };
 }

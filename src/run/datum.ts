@@ -44,6 +44,8 @@ export interface DatumOutcome {
   tries: number;
   durationMs: number;
   reason: string | null;
+  /** The remote worker that ran it (run/leases.ts); absent: this process's own slot. */
+  worker?: string;
 }
 
 export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOutcome> {
@@ -147,5 +149,12 @@ export function datumRow(job: string, idx: number, item: PlanItem, o: DatumOutco
   const inputs = item.datum!.inputs.map((i) => ({ name: i.name, repo: i.repo, branch: i.branch, commit: i.commit, path: i.path, hash: i.hash, type: i.type }));
   if (item.action === "skip") return { job, id: item.id, idx, hash: item.hash, state: "skipped", inputs, durationMs: 0, tries: 0, reason: null };
   if (!o) return { job, id: item.id, idx, hash: item.hash, state: "failed", inputs, durationMs: 0, tries: 0, reason: "not run: the job was stopped" };
-  return { job, id: item.id, idx, hash: item.hash, state: o.state, inputs, durationMs: o.durationMs, tries: o.tries, reason: o.reason };
+  return { job, id: item.id, idx, hash: item.hash, state: o.state, inputs, durationMs: o.durationMs, tries: o.tries, reason: o.reason, worker: o.worker ?? null };
+}
+
+/** How many datums each remote worker ran, from a job's rows (the job's `workers`). */
+export function workersOf(rows: DatumRow[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) if (r.worker) out[r.worker] = (out[r.worker] ?? 0) + 1;
+  return out;
 }

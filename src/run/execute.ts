@@ -53,13 +53,13 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[], job: Job
   // datum_batching: a batch process per slot (run/batching.ts), undefined when not batched.
   const batches = new Map<number, BatchProcess | undefined>();
   const batchOf = (slot: number) => {
-    if (!batches.has(slot)) batches.set(slot, batchFor(ctx, slotOf(slot), abort.signal));
+    if (!batches.has(slot)) batches.set(slot, batchFor({ ...ctx, rt: ctx.app.rt }, slotOf(slot), abort.signal));
     return batches.get(slot);
   };
   const t0 = performance.now();
   try {
-    await forEachLimit(toRun, ctx.parallelism, async (item, _i, slot) => {
-      if (abort.signal.aborted) return;
+    const runOne = async (item: PlanItem, slot: number): Promise<DatumOutcome | null> => {
+      if (abort.signal.aborted) return null;
       let outcome: DatumOutcome;
       try {
         outcome = await runDatum({
@@ -72,12 +72,22 @@ export async function executeDatums(ctx: JobContext, toRun: PlanItem[], job: Job
         outcome = { state: "failed", outputs: [], tries: 1, durationMs: 0, reason: (err as Error).message };
       }
       // Cut short by the stop: neither failed nor done; the next job runs it again.
-      if (abort.signal.aborted && outcome.state !== "success") return;
+      return abort.signal.aborted && outcome.state !== "success" ? null : outcome;
+    };
+    const settle = (item: PlanItem, outcome: DatumOutcome) => {
       outcomes.set(item.id, outcome);
       if (outcome.state === "success") recorder.add({ hash: item.hash, datum: item.id, outputs: outcome.outputs });
-      tally.add(outcome.state);
+      tally.add(outcome.state, outcome.worker);
       ctx.observer.datumFinished?.(tally.job, datumRow(ctx.jobId, 0, item, outcome));
-    });
+    };
+    // With remote workers (serve --local-slots N), the queue hands datums to both (run/leases.ts).
+    if (ctx.queue) await ctx.queue.run({ id: ctx.jobId, spec, outputCommit: ctx.outputCommit }, toRun, { localSlots: ctx.localSlots ?? ctx.parallelism, runLocal: runOne, settle, signal: abort.signal });
+    else {
+      await forEachLimit(toRun, ctx.parallelism, async (item, _i, slot) => {
+        const outcome = await runOne(item, slot);
+        if (outcome) settle(item, outcome);
+      });
+    }
     await recorder.drain().catch((err) => {
       recordError = err as Error;
     });

@@ -14,7 +14,7 @@ import { outputTree } from "../merge/tree.ts";
 import { compareBytes, compareKeys } from "../plan/bytewise.ts";
 import { datumSortKey } from "../plan/identity.ts";
 import type { JobContext } from "./context.ts";
-import { datumRow, type DatumOutcome } from "./datum.ts";
+import { datumRow, workersOf, type DatumOutcome } from "./datum.ts";
 import type { Executed } from "./execute.ts";
 import { allItems, mergeIncremental, type IncrementalPlan, type Owners } from "./incremental.ts";
 import type { PlanItem } from "./items.ts";
@@ -39,7 +39,7 @@ export async function finishJob(ctx: JobContext, plan: JobPlan, ex: Executed, ba
   const count = (s: string) => rows.filter((r) => r.state === s).length;
   const ended = (state: JobRow["state"], reason: string | null, output: string | null, stats: Record<string, number>): JobRow & { finished: string } => ({
     ...base, state, reason, outputCommit: output, finished: app.now().toISOString(), total: rows.length + inherited,
-    processed: count("success"), skipped: count("skipped") + inherited, failed: count("failed"), recovered: count("recovered"), stats,
+    processed: count("success"), skipped: count("skipped") + inherited, failed: count("failed"), recovered: count("recovered"), stats, workers: workersOf(rows),
   });
   /** Every datum, when a full merge or a whole datum list needs them (an incremental job has only its own). */
   let everyItem: PlanItem[] | null = inc ? null : plan.items;

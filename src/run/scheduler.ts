@@ -20,6 +20,7 @@ import { jobContext } from "./context.ts";
 import { identityOf } from "./fingerprint.ts";
 import { heads, inputCommits, ready } from "./inputs.ts";
 import { runJob } from "./job.ts";
+import type { LeaseQueue } from "./leases.ts";
 import type { RunObserver } from "../observe.ts";
 import { snapshotFolders } from "./folders.ts";
 import { SpecErrors, syncSpecs } from "./sync.ts";
@@ -33,6 +34,9 @@ export interface RunOptions {
   parallelism?: number;
   observer: RunObserver;
   signal?: AbortSignal;
+  /** serve with remote workers (run/leases.ts). */
+  queue?: LeaseQueue;
+  localSlots?: number;
 }
 
 export interface RunResult {
@@ -131,7 +135,7 @@ async function runIfDue(app: App, p: PipelineRow, opts: RunOptions, failedRepos:
     opts.observer.jobFinished?.(job);
     return job;
   }
-  const ctx = jobContext(app, p, hs, identity, { reprocess: opts.reprocess, parallelism: opts.parallelism, sandbox: await sandbox(), observer: opts.observer, signal: opts.signal });
+  const ctx = jobContext(app, p, hs, identity, { reprocess: opts.reprocess, parallelism: opts.parallelism, sandbox: await sandbox(), observer: opts.observer, signal: opts.signal, queue: opts.queue, localSlots: opts.localSlots });
   const job = await runJob(ctx);
   if (job.outputCommit) {
     const c = await app.repos.getCommit(job.outputCommit);

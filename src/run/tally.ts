@@ -17,7 +17,8 @@ export class Tally {
   }
 
   /** One more datum ended in `state`. */
-  add(state: "success" | "failed" | "recovered"): void {
+  add(state: "success" | "failed" | "recovered", worker?: string): void {
+    if (worker) (this.job.workers ??= {})[worker] = (this.job.workers[worker] ?? 0) + 1;
     if (state === "success") this.job.processed++;
     else if (state === "failed") this.job.failed++;
     else this.job.recovered++;
@@ -35,7 +36,7 @@ export class Tally {
   }
 
   #write(): void {
-    const snapshot = { ...this.job };
+    const snapshot = { ...this.job, workers: this.job.workers && { ...this.job.workers } };
     this.#writing = this.#writing.then(async () => {
       try {
         await this.app.db.write((tx) => updateJobCounts(tx, snapshot.id, snapshot));

@@ -92,7 +92,7 @@ export function renderKit(model: ModelKit, fmt: FormatKit, dagKit: DagKit) {
     return (
       `<article class="failure" data-datum="${esc(d.id)}" data-job="${esc(f.job)}">` +
       `<header><b>${esc(f.pipeline)}</b> · job <code>${esc(short(f.job))}</code> · datum <code>${esc(short(d.id))}</code> · ${d.tries} tr${d.tries === 1 ? "y" : "ies"}</header>` +
-      `<p class="inputs">${esc(inputs || "(no input files)")}</p>` +
+      `<p class="inputs">${esc(inputs || "(no input files)")}${d.worker ? ` <span class="worker">on worker ${esc(d.worker)}</span>` : ""}</p>` +
       (d.reason ? `<p class="reason">${esc(d.reason.split("\n")[0])}</p>` : "") +
       logTail(f.failure.log) +
       `</article>`
@@ -116,6 +116,7 @@ export function renderKit(model: ModelKit, fmt: FormatKit, dagKit: DagKit) {
       ["duration", esc(fmtDuration(dur))],
       ["datums", esc(countsText(job))],
       ...(stages ? [["stages", stages] as [string, string]] : []),
+      ...(Object.keys(job.workers ?? {}).length ? [["workers", Object.entries(job.workers!).sort().map(([w, n]) => `${esc(w)} (${n})`).join(", ")] as [string, string]] : []),
       ["input commits", job.input_commits.length ? job.input_commits.map((c) => `<code>${esc(c.repo)}@${esc(c.commit)}</code>`).join("<br>") : "-"],
       ["output commit", job.output_commit ? `<code>${esc(job.pipeline)}@${esc(job.output_commit)}</code>` : "-"],
     ];

@@ -95,6 +95,8 @@ export interface JobJson {
    * count up as datums finish. Once finished, total = the sum of the others.
    */
   datums: DatumCounts;
+  /** Datums each remote `calf worker` ran (serve with workers); {} or absent when serve ran them all. */
+  workers?: Record<string, number>;
   /** Extras of `inspect job`: wall time and per-stage timings, whole milliseconds. */
   duration_ms?: number | null;
   stats?: Record<string, number>;
@@ -108,6 +110,8 @@ export interface DatumJson {
   duration_ms: number;
   tries: number;
   reason: string | null;
+  /** The remote worker that ran it; null or absent: serve itself. */
+  worker?: string | null;
 }
 
 /** One line of a transform's log, as `calf logs -o json` prints it (null job/datum: a spout's line). */

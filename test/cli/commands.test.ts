@@ -64,6 +64,7 @@ const SAMPLES: Record<string, Sample> = {
   init: { args: [], noStdout: "notices go to stderr", creates: ["pipelines", ".calf"] },
   "store push": { args: ["file:backup{N}"] },
   "store pull": { args: ["file:.calf"] },
+  worker: { args: ["--join", "http://127.0.0.1:1"], noStdout: "a service writes to stderr only (here: refused without CALF_API_TOKEN)" },
   fsck: { args: ["--quick"] },
   gc: { args: ["--dry-run"] },
   "debug dump": { args: ["-"] },

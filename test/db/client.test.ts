@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
+import * as net from "node:net";
 import * as path from "node:path";
+import { CalfError } from "../../src/errors.ts";
 import { openDb, type Db } from "../../src/db/client.ts";
 import { migrations } from "../../src/db/migrations.ts";
 import { datumsDepth, listDatums } from "../../src/db/queries/jobs.ts";
@@ -31,7 +33,7 @@ afterEach(() => {
   removeDir(dir);
 });
 
-const TABLES = ["branches", "commits", "cron_inputs", "datum_index", "datum_results", "index_heads", "job_datums", "jobs", "meta", "output_owners", "pipelines", "repos", "spout_markers", "stat_cache", "stat_targets", "trees"];
+const TABLES = ["branches", "commits", "cron_inputs", "datum_index", "datum_results", "index_heads", "job_datums", "jobs", "meta", "output_owners", "pipelines", "repos", "runner_lease", "spout_markers", "stat_cache", "stat_targets", "trees"];
 const tables = async (db: Db) =>
   (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
 const userVersion = async (db: Db) => Number((await db.get<{ user_version: number }>("PRAGMA user_version"))!.user_version);
@@ -122,6 +124,17 @@ describe("openDb()", () => {
   test("openDb() puts a file database in WAL mode", async () => {
     const db = await openTracked();
     expect((await db.get<{ journal_mode: string }>("PRAGMA journal_mode"))!.journal_mode).toBe("wal");
+  });
+
+  test("openDb() of a libSQL server that does not answer fails with one line naming the URL and a hint, not an internal error", async () => {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise((r) => srv.close(r)); // nothing listens there now
+    const err = await openDb(`http://127.0.0.1:${port}`).catch((e) => e);
+    expect(err).toBeInstanceOf(CalfError);
+    expect(err.message).toStartWith(`cannot use the database http://127.0.0.1:${port}: `);
+    expect(err.hint).toBe("is the libSQL server running and reachable from here? check CALF_DB_URL and CALF_DB_AUTH_TOKEN");
   });
 
   test("openDb() refuses a database written by a newer calf, naming both versions", async () => {

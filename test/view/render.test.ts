@@ -85,5 +85,14 @@ describe.each(KITS)("renderKit() %s", (_name, { model, render }) => {
     expect(text).toContain("stages run 2.0 s");
     expect(text).toContain("input commits books@c1");
     expect(text).toContain("output commit count@c2");
+    expect(text).not.toContain("workers");
+  });
+
+  test("jobDetail() names the remote workers that ran the job's datums, and a failed datum's worker", () => {
+    const job = { ...J("j1", "failure", "2026-01-01T00:00:00Z", "2026-01-01T00:00:02Z", { total: 3, processed: 2, failed: 1 }, "count"), workers: { "w2": 1, "w1": 2 } };
+    const failure = { datum: { id: "d1", job: "j1", state: "failed" as const, inputs: [{ name: "in", repo: "in", commit: "c", path: "/x" }], duration_ms: 1, tries: 1, reason: "exit 1", worker: "w2" }, log: [] };
+    const text = render.jobDetail(job, [failure], NOW).replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+    expect(text).toContain("workers w1 (2), w2 (1)");
+    expect(text).toContain("in:/x on worker w2");
   });
 });

@@ -23,6 +23,8 @@ export interface JobRow {
   failed: number;
   recovered: number;
   stats: Record<string, number>;
+  /** Datums each remote worker ran to an end in this job (serve with workers); absent or empty when none did. */
+  workers?: Record<string, number>;
 }
 
 export interface DatumRow {
@@ -35,6 +37,8 @@ export interface DatumRow {
   durationMs: number;
   tries: number;
   reason: string | null;
+  /** The remote worker that ran it; null or absent: the runner's own slots (or skipped). */
+  worker?: string | null;
 }
 
 const toJob = (r: any): JobRow => ({
@@ -43,6 +47,7 @@ const toJob = (r: any): JobRow => ({
   fingerprint: r.fingerprint, salt: r.salt, version: Number(r.version), total: Number(r.total),
   processed: Number(r.processed), skipped: Number(r.skipped), failed: Number(r.failed),
   recovered: Number(r.recovered), stats: JSON.parse(r.stats ?? "{}"),
+  ...(r.workers ? { workers: JSON.parse(r.workers) } : {}),
 });
 
 export async function insertJob(
@@ -58,16 +63,18 @@ export async function insertJob(
 }
 
 /** A running job's datum counts so far (other processes read them: list job, the API). */
-export async function updateJobCounts(tx: Tx, id: string, c: Pick<JobRow, "total" | "processed" | "skipped" | "failed" | "recovered">): Promise<void> {
-  await tx.run("UPDATE jobs SET total = ?, processed = ?, skipped = ?, failed = ?, recovered = ? WHERE id = ? AND state = 'running'", [c.total, c.processed, c.skipped, c.failed, c.recovered, id]);
+export async function updateJobCounts(tx: Tx, id: string, c: Pick<JobRow, "total" | "processed" | "skipped" | "failed" | "recovered" | "workers">): Promise<void> {
+  await tx.run("UPDATE jobs SET total = ?, processed = ?, skipped = ?, failed = ?, recovered = ?, workers = ? WHERE id = ? AND state = 'running'", [c.total, c.processed, c.skipped, c.failed, c.recovered, workersText(c.workers), id]);
 }
 
-export async function finishJob(tx: Tx, id: string, f: Pick<JobRow, "state" | "reason" | "outputCommit" | "total" | "processed" | "skipped" | "failed" | "recovered" | "stats"> & { finished: string }): Promise<void> {
+export async function finishJob(tx: Tx, id: string, f: Pick<JobRow, "state" | "reason" | "outputCommit" | "total" | "processed" | "skipped" | "failed" | "recovered" | "stats" | "workers"> & { finished: string }): Promise<void> {
   await tx.run(
-    `UPDATE jobs SET state = ?, reason = ?, finished = ?, output_commit = ?, total = ?, processed = ?, skipped = ?, failed = ?, recovered = ?, stats = ? WHERE id = ?`,
-    [f.state, f.reason, f.finished, f.outputCommit, f.total, f.processed, f.skipped, f.failed, f.recovered, JSON.stringify(f.stats), id],
+    `UPDATE jobs SET state = ?, reason = ?, finished = ?, output_commit = ?, total = ?, processed = ?, skipped = ?, failed = ?, recovered = ?, stats = ?, workers = ? WHERE id = ?`,
+    [f.state, f.reason, f.finished, f.outputCommit, f.total, f.processed, f.skipped, f.failed, f.recovered, JSON.stringify(f.stats), workersText(f.workers), id],
   );
 }
+
+const workersText = (w: Record<string, number> | undefined) => (w && Object.keys(w).length ? JSON.stringify(w) : null);
 
 export async function getJob(db: Db, id: string): Promise<JobRow | undefined> {
   const r = await db.get("SELECT * FROM jobs WHERE id = ?", [id]);
@@ -125,7 +132,7 @@ export interface DatumsBase {
  * of them, or with `base` only those it re-planned.
  */
 export async function insertDatums(tx: Tx, job: string, rows: DatumRow[], base?: DatumsBase): Promise<void> {
-  const body = JSON.stringify(rows.map((d) => [d.id, d.idx, d.hash, d.state, d.inputs, Math.round(d.durationMs), d.tries, d.reason]));
+  const body = JSON.stringify(rows.map((d) => [d.id, d.idx, d.hash, d.state, d.inputs, Math.round(d.durationMs), d.tries, d.reason, ...(d.worker ? [d.worker] : [])]));
   await tx.run("INSERT OR REPLACE INTO job_datums (job, body, base, dropped, depth) VALUES (?, ?, ?, ?, ?)", [
     job, body, base?.job ?? null, base ? JSON.stringify(base.dropped) : null, base?.depth ?? 0,
   ]);
@@ -150,10 +157,10 @@ export async function listDatums(db: Db, job: string): Promise<DatumRow[]> {
   for (let at: string | null = job, first = true; at; first = false) {
     const row: { body: string; base: string | null; dropped: string | null } | undefined = await db.get("SELECT body, base, dropped FROM job_datums WHERE job = ?", [at]);
     if (!row) break;
-    for (const [id, idx, hash, state, inputs, durationMs, tries, reason] of JSON.parse(row.body) as any[][]) {
+    for (const [id, idx, hash, state, inputs, durationMs, tries, reason, worker] of JSON.parse(row.body) as any[][]) {
       if (seen.has(id)) continue;
       seen.add(id);
-      (first ? own : inherited).push({ job, id, idx, hash, state, inputs, durationMs, tries, reason });
+      (first ? own : inherited).push({ job, id, idx, hash, state, inputs, durationMs, tries, reason, ...(worker ? { worker } : {}) });
     }
     for (const id of row.dropped ? (JSON.parse(row.dropped) as string[]) : []) seen.add(id);
     at = row.base;
@@ -168,6 +175,7 @@ export async function listDatums(db: Db, job: string): Promise<DatumRow[]> {
     d.durationMs = 0;
     d.tries = 0;
     d.reason = null;
+    delete d.worker;
     d.inputs = d.inputs.map((i) => ({ ...i, commit: commits?.get(i.repo) ?? i.commit }));
   }
   const keyed = [...own, ...inherited].map((d) => ({ d, key: datumSortKey(d.inputs) }));
