@@ -39,6 +39,8 @@ interface Entry {
   pending: PlanItem[];
   /** Items not settled yet, by datum id. */
   open: Map<string, PlanItem>;
+  /** The job's datums at the start. */
+  total: number;
   requeues: Map<string, number>;
   settle: (item: PlanItem, o: DatumOutcome) => void;
   changed: () => void;
@@ -81,7 +83,7 @@ export class LeaseQueue {
     };
     const changed = () => new Promise<void>((r) => waiters.add(r));
     const entry: Entry = {
-      job, pending: [...items], open: new Map(items.map((i) => [i.id, i])), requeues: new Map(),
+      job, pending: [...items], open: new Map(items.map((i) => [i.id, i])), total: items.length, requeues: new Map(),
       settle: (item, outcome) => o.settle(item, outcome, outcome.worker ?? null), changed: wakeAll,
     };
     this.#jobs.set(job.id, entry);
@@ -121,7 +123,7 @@ export class LeaseQueue {
     this.#seen(worker, slots);
     for (const entry of this.#jobs.values()) {
       if (!entry.pending.length) continue;
-      const items = entry.pending.splice(0, Math.max(1, max));
+      const items = entry.pending.splice(0, setSize(entry, Math.max(1, max), this.#activeWorkers()));
       const lease: Lease = { id: `${this.opts.newId()}${(this.#seq++).toString(16)}`, worker, job: entry.job, items, expiresAt: this.opts.now() + this.ttlMs, state: "active" };
       this.#leases.set(lease.id, lease);
       return lease;
@@ -247,6 +249,12 @@ export class LeaseQueue {
     entry.changed();
   }
 
+  /** Workers heard from within two ttls (at least 1: the one asking). */
+  #activeWorkers(): number {
+    const now = this.opts.now();
+    return Math.max(1, [...this.workers.values()].filter((w) => now - w.lastSeen < 2 * this.ttlMs).length);
+  }
+
   #seen(worker: string, slots: number): void {
     const w = this.workers.get(worker) ?? { name: worker, slots, lastSeen: 0, done: 0 };
     w.slots = slots;
@@ -262,4 +270,29 @@ export class LeaseQueue {
   #notify(): void {
     for (const w of [...this.#waiters]) w();
   }
+}
+
+/**
+ * How many of a job's pending datums one lease takes: at most `max` (what the
+ * worker asked for), cut to the pipeline's datum_set_spec (Pachyderm's datum
+ * sets, the unit a worker gets): `number` datums, datums up to `size_bytes`
+ * of input (at least one), or the job's datums split into `per_worker` sets
+ * per active worker. Always at least one.
+ */
+export function setSize(entry: { job: QueueJob; pending: PlanItem[]; total: number }, max: number, workers: number): number {
+  const set = entry.job.spec.datumSetSpec;
+  let n = max;
+  if (!set) return n;
+  if (set.number > 0) n = Math.min(n, set.number);
+  if (set.perWorker > 0) n = Math.min(n, Math.ceil(entry.total / (workers * set.perWorker)));
+  if (set.sizeBytes > 0) {
+    let bytes = 0;
+    let i = 0;
+    for (; i < Math.min(n, entry.pending.length); i++) {
+      if (i > 0 && bytes >= set.sizeBytes) break;
+      for (const input of entry.pending[i]!.datum?.inputs ?? []) bytes += input.size;
+    }
+    n = Math.min(n, i);
+  }
+  return Math.max(1, n);
 }

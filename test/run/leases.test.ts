@@ -3,6 +3,7 @@
 // report never settles a datum outside its lease; a datum lost too often fails.
 import { describe, expect, test } from "bun:test";
 import type { DatumOutcome } from "../../src/run/datum.ts";
+import type { DatumInput } from "../../src/plan/types.ts";
 import type { PlanItem } from "../../src/run/items.ts";
 import { LeaseQueue, type QueueJob } from "../../src/run/leases.ts";
 import type { PipelineSpec } from "../../src/spec/types.ts";
@@ -152,5 +153,41 @@ describe("LeaseQueue", () => {
     expect(q.starving()).toBe(true); // ...and gone for two ttls (a came back too)
     abort.abort();
     await running;
+  });
+
+  describe("datum_set_spec sizes the leases (Pachyderm's datum sets)", () => {
+    const sized = (ids: string[], size = 10) => ids.map((id) => ({ ...item(id), datum: { id, inputs: [{ size } as DatumInput], sortKey: [id] } }));
+    const jobWith = (set: { number?: number; sizeBytes?: number; perWorker?: number }): QueueJob =>
+      ({ id: "j1", spec: { name: "p", datumSetSpec: { number: 0, sizeBytes: 0, perWorker: 0, ...set } } as PipelineSpec, outputCommit: "c" });
+    const leaseSizes = async (set: Parameters<typeof jobWith>[0], items: PlanItem[], workers = ["w1"]) => {
+      const { q, start, abort } = setup();
+      const running = start(items, 0, undefined, jobWith(set));
+      for (const w of workers) q.heartbeat(w, [], 1); // heard from: counts as active
+      const sizes: number[] = [];
+      for (let l = q.lease(workers[0]!, 1, 100); l; l = q.lease(workers[0]!, 1, 100)) sizes.push(l.items.length);
+      abort.abort();
+      await running;
+      return sizes;
+    };
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `d${i}`);
+
+    test("without it a lease takes what the worker asked for", async () => {
+      const { q, start, abort } = setup();
+      const running = start(sized(ids(7)));
+      expect(q.lease("w1", 1, 5)!.items.length).toBe(5);
+      abort.abort();
+      await running;
+    });
+    test("number: at most that many datums per lease", async () => {
+      expect(await leaseSizes({ number: 3 }, sized(ids(7)))).toEqual([3, 3, 1]);
+    });
+    test("size_bytes: datums until their inputs reach the size (the one crossing it included), at least one", async () => {
+      expect(await leaseSizes({ sizeBytes: 25 }, sized(ids(7)))).toEqual([3, 3, 1]); // 10+10+10 >= 25
+      expect(await leaseSizes({ sizeBytes: 1 }, sized(ids(3), 100))).toEqual([1, 1, 1]);
+    });
+    test("per_worker: the job's datums in that many sets per active worker", async () => {
+      expect(await leaseSizes({ perWorker: 2 }, sized(ids(12)), ["w1", "w2", "w3"])).toEqual([2, 2, 2, 2, 2, 2]);
+      expect(await leaseSizes({ perWorker: 1 }, sized(ids(10)))).toEqual([10]);
+    });
   });
 });
