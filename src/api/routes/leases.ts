@@ -6,7 +6,6 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { invalid, notFound } from "../../errors.ts";
 import { forEachLimit } from "../../repo/files.ts";
 import type { LeaseQueue } from "../../run/leases.ts";
@@ -14,7 +13,7 @@ import { storedSize } from "../../store/size.ts";
 import { logDir } from "../../transform/logfiles.ts";
 import { MAX_REPORT_BYTES, MAX_SMALL_BODY, parseHeartbeat, parseLeaseRequest, parseReport } from "../../worker/protocol.ts";
 import type { ApiDeps } from "../deps.ts";
-import { requireToken } from "../guard.ts";
+import { limitBody as limit, requireToken } from "../guard.ts";
 import { buildGrant } from "./_grant.ts";
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -26,8 +25,6 @@ async function jsonBody(c: Context): Promise<unknown> {
     throw invalid("the request body is not JSON");
   }
 }
-
-const limit = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413) });
 
 export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
   const r = new Hono();
@@ -137,7 +134,7 @@ export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
     return new Response(body, { headers: { "Content-Type": "application/octet-stream", "Content-Length": String(size) } });
   });
 
-  r.put("/objects/:hash", async (c) => {
+  r.put("/objects/:hash", limit(deps.bodyLimitBytes), async (c) => {
     const hash = c.req.param("hash");
     if (!HASH.test(hash)) throw invalid(`"${hash.slice(0, 80)}" is not a SHA-256 hash`);
     const body = c.req.raw.body;
