@@ -4,7 +4,9 @@
 // no browser sends, an event-stream client that stops reading, and the
 // status page's Content-Security-Policy.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as path from "node:path";
 import type { ApiDeps } from "../../src/api/app.ts";
 import { LeaseQueue } from "../../src/run/leases.ts";
 import { pageScript } from "../../src/view/page.ts";
@@ -165,6 +167,25 @@ describe("the event stream", () => {
     await body.cancel();
     await reading;
   }, 30_000);
+});
+
+describe("logs", () => {
+  test("GET /api/v1/logs over a 5 GiB log (a chatty transform's; sparse here) answers its last lines, reading only its end", async () => {
+    const { s } = await serve();
+    const dir = path.join(t.app.settings.dataDir, "logs", "huge", "j1");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "d1.1.log");
+    fs.writeFileSync(file, "");
+    fs.truncateSync(file, 5 * 2 ** 30);
+    fs.appendFileSync(file, "\n2026-12-04T10:00:00.000Z out last but one\n2026-12-04T10:00:00.001Z err last\n");
+    try {
+      const r = await fetch(`${s.url}/api/v1/logs?tail=2`);
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { text: string; datum: string }[]).map((l) => [l.datum, l.text])).toEqual([["d1", "last but one"], ["d1", "last"]]);
+    } finally {
+      fs.rmSync(path.dirname(dir), { recursive: true });
+    }
+  });
 });
 
 describe("the status page", () => {

@@ -8,7 +8,7 @@ import { notFound, usageError } from "../../errors.ts";
 import { datumJson, jobJson } from "../../shapes.ts";
 import { specJson } from "../../spec/json.ts";
 import { pipelineViews } from "../../status.ts";
-import { listLogFiles, readLines, SPOUT_JOB, type TaggedLine } from "../../transform/logfiles.ts";
+import { listLogFiles, SPOUT_JOB, tailLines, type TaggedLine } from "../../transform/logfiles.ts";
 import type { Metrics } from "../metrics.ts";
 import { limitOf, linkNext, pageOf } from "../paging.ts";
 
@@ -80,9 +80,9 @@ export function jobRoutes(app: App, metrics: Metrics, relative: (file: string) =
     const lines: TaggedLine[] = [];
     for (const f of listLogFiles(app.settings.dataDir, { pipeline: pipeline ?? j?.pipeline, job: j?.id, datum: datum === "spout" ? undefined : datum })) {
       if (datum === "spout" && f.job !== SPOUT_JOB) continue;
-      // No push(...all): a worker's log may hold a million lines, more arguments than a call takes.
-      const got = readLines(f).lines;
-      for (let i = Math.max(0, got.length - keep); i < got.length; i++) lines.push(got[i]!);
+      // Each file's tail only (a transform's log may be gigabytes), copied in a loop: no
+      // push(...all), a worker's log may hold a million lines, more arguments than a call takes.
+      for (const l of tailLines(f, keep)) lines.push(l);
       if (lines.length > keep * 4) lines.splice(0, lines.length - keep);
     }
     return c.json(lines.slice(-keep).map((l) => ({
