@@ -6,7 +6,7 @@ import { lastTick, startOf, cronInputs } from "./run/ticks.ts";
 import { nextAfter, parseSchedule } from "./cron/schedule.ts";
 import { lastJob, listDatums, listJobs, type JobRow } from "./db/queries/jobs.ts";
 import { listPipelines, type PipelineRow } from "./db/queries/pipelines.ts";
-import { listLogFiles, readLines } from "./transform/logfiles.ts";
+import { listLogFiles, tailLines } from "./transform/logfiles.ts";
 import type { PipelineSpec } from "./spec/types.ts";
 import { inputRepos } from "./plan/input.ts";
 import type { ReportData } from "./view/page.ts";
@@ -70,7 +70,7 @@ export function datumLogTail(dataDir: string, pipeline: string, job: string, dat
   const files = listLogFiles(dataDir, { pipeline, job, datum }).filter((f) => f.datum === datum);
   const last = files.at(-1);
   if (!last) return [];
-  return readLines(last).lines.slice(-n).map((l) => ({ time: l.time || null, pipeline: l.pipeline, job: l.job, datum: l.datum, attempt: l.attempt, stream: l.stream, text: l.text }));
+  return tailLines(last, n).map((l) => ({ time: l.time || null, pipeline: l.pipeline, job: l.job, datum: l.datum, attempt: l.attempt, stream: l.stream, text: l.text }));
 }
 
 /** A job's failed datums (at most `limit`), each with its log tail. */

@@ -4,7 +4,6 @@
 // for mutations, the token is required. Mutations exist only with a token.
 import * as path from "node:path";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { ApiDeps } from "./deps.ts";
 import { cors, errorResponse, hostGuard, requireToken } from "./guard.ts";
@@ -13,7 +12,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { leaseRoutes } from "./routes/leases.ts";
 import { mutationRoutes } from "./routes/mutations.ts";
-import { pageHtml } from "../view/page.ts";
+import { pageCsp, pageHtml } from "../view/page.ts";
 
 export type { ApiDeps } from "./deps.ts";
 
@@ -22,7 +21,7 @@ export const DEFAULT_BODY_LIMIT = 256 << 20;
 export function createApp(deps: ApiDeps): Hono {
   const api = new Hono();
   api.onError((err, c) => errorResponse(c, err, deps.log));
-  api.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  api.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
   api.use(hostGuard(deps.allowHosts));
   api.use(cors(deps.corsOrigins));
   api.use(async (c, next) => {
@@ -31,7 +30,8 @@ export function createApp(deps: ApiDeps): Hono {
     c.header("Cache-Control", c.res.headers.get("Cache-Control") ?? "no-store");
   });
   api.use(methodNotAllowed({ app: api, onMethodNotAllowed: (c, allowed) => c.json({ error: `method ${c.req.method} is not allowed here` }, 405, { Allow: allowed.join(", ") }) }));
-  api.use(bodyLimit({ maxSize: deps.bodyLimitBytes, onError: (c) => c.json({ error: `request body over ${deps.bodyLimitBytes} bytes` }, 413) }));
+  // No body limit here: it would read (and buffer) a body before any route checked the token.
+  // Each route that reads a body limits it after its token check (routes/mutations.ts, leases.ts).
 
   api.get("/healthz", (c) => c.json({ status: "ok" }));
   api.get("/readyz", (c) => (deps.ready() ? c.json({ status: "ready" }) : c.json({ status: "starting" }, 503)));
@@ -39,7 +39,8 @@ export function createApp(deps: ApiDeps): Hono {
     api.use("/api/*", requireToken(deps.token));
     api.use("/metrics", requireToken(deps.token));
   }
-  api.get("/", (c) => c.html(pageHtml()));
+  const csp = pageCsp(deps.app.rt.sha256);
+  api.get("/", (c) => c.html(pageHtml(), 200, { "Content-Security-Policy": csp }));
   api.get("/metrics", async (c) => c.text(await deps.metrics.render(deps.app.db), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }));
   const relative = (file: string) => path.relative(deps.app.settings.pipelinesDir, file) || path.basename(file);
   api.route("/api/v1", dataRoutes(deps.app));

@@ -5,25 +5,29 @@
 // trace or a host path.
 import { timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { CalfError, exitCodeOf } from "../errors.ts";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
-/** The host name of a Host header (`name:port`, `[v6]:port`), lower-cased. */
+/**
+ * A Host header as RFC 9110 has it: a name or IPv4 address, or an [IPv6]
+ * literal, then an optional port ("_" too: Docker's service names have it).
+ */
+const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)(?::\d{1,5})?$/;
+
+/** The host name of a Host header (`name:port`, `[v6]:port`), lower-cased; "" when it is not a Host at all. */
 export function hostName(header: string | undefined): string {
-  if (!header) return "";
-  const h = header.trim().toLowerCase();
-  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
-  const colon = h.lastIndexOf(":");
-  return colon >= 0 ? h.slice(0, colon) : h;
+  return HOST.exec((header ?? "").trim().toLowerCase())?.[1] ?? "";
 }
 
 /** 403 unless the Host is a loopback name or one of `allowed` (any port). */
 export function hostGuard(allowed: string[]): MiddlewareHandler {
   const ok = new Set([...LOCAL_HOSTS, ...allowed.map((a) => a.toLowerCase())]);
   return async (c, next) => {
-    const name = hostName(c.req.header("host"));
-    if (!ok.has(name)) return c.json({ error: `host "${name}" is not allowed`, hint: "serve with --allow-host NAME to allow it" }, 403);
+    const header = c.req.header("host") ?? "";
+    const name = hostName(header);
+    if (!ok.has(name)) return c.json({ error: `host ${JSON.stringify(name || header.slice(0, 100))} is not allowed`, hint: "serve with --allow-host NAME to allow it" }, 403);
     await next();
   };
 }
@@ -47,6 +51,13 @@ export function requireToken(token: string): MiddlewareHandler {
     await next();
   };
 }
+
+/**
+ * 413 for a body over `maxSize` bytes. Hono reads a body without a
+ * Content-Length into memory to count it: use it only after the token check.
+ */
+export const limitBody = (maxSize: number): MiddlewareHandler =>
+  bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413) });
 
 /** Access-Control-* headers for the configured origins only (no CORS at all by default). */
 export function cors(origins: string[]): MiddlewareHandler {
@@ -83,6 +94,6 @@ export function statusOf(err: unknown): 400 | 404 | 409 | 423 | 500 {
 export function errorResponse(c: Context, err: unknown, log: (line: string) => void) {
   const status = statusOf(err);
   if (err instanceof CalfError && status !== 500) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, status);
-  log(`calf: API ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error)?.message ?? String(err)}`);
+  log(`calf: API ${c.req.method} ${c.req.path}: ${(err as Error)?.message ?? String(err)}`);
   return c.json({ error: "internal error" }, 500);
 }

@@ -12,7 +12,7 @@ import { int, str } from "./args.ts";
 import type { Command } from "./command.ts";
 import { datumJson, jobJson } from "../shapes.ts";
 import { printFields, printJson, printTable, short } from "./output.ts";
-import { listLogFiles, readLines } from "../transform/logfiles.ts";
+import { listLogFiles, tailLines } from "../transform/logfiles.ts";
 import { requirePipeline } from "./pipelines.ts";
 import { setForceDue } from "../db/queries/pipelines.ts";
 
@@ -153,7 +153,7 @@ export const jobCommands: Command[] = [
       const outputs = await resultOutputs(app.db, j.pipeline, d.hash);
       const files = listLogFiles(app.settings.dataDir, { pipeline: j.pipeline, job: j.id, datum: d.id });
       const last = files.at(-1);
-      const tail = last ? readLines(last).lines.slice(-20).map((l) => `${l.stream} | ${l.text}`).join("\n") : "";
+      const tail = last ? tailLines(last, 20).map((l) => `${l.stream} | ${l.text}`).join("\n") : "";
       const full = { ...datumJson(d), hash: d.hash, input_files: d.inputs, outputs, log_tail: tail };
       if (app.out.json) printJson(app.out, full);
       else printFields(app.out, [

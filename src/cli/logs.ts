@@ -46,7 +46,7 @@ export const logCommands: Command[] = [
           if (datum === "spout" && f.job !== SPOUT_JOB) continue;
           const got = readLines(f, seen.get(f.file) ?? 0);
           seen.set(f.file, got.next);
-          lines.push(...got.lines);
+          for (const l of got.lines) lines.push(l); // not push(...): a worker's log may hold more lines than a call takes arguments
         }
         const shown = tail !== undefined && !follow ? lines.slice(-tail) : lines;
         if (shown.length) app.out.write(shown.map((l) => (app.out.json ? JSON.stringify(lineJson(l)) : logLineText(l))).join("\n") + "\n");

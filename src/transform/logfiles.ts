@@ -52,6 +52,48 @@ export function listLogFiles(dataDir: string, opts: { pipeline?: string; job?: s
   return out;
 }
 
+/** How much of a log's end a tail reads at most: a transform's 5 GB of output must not be read (or held) to show its last lines. */
+export const TAIL_MAX_BYTES = 16 << 20;
+const TAIL_CHUNK = 64 << 10;
+
+/**
+ * The last `n` whole lines of `f`, read back from its end a chunk at a time:
+ * at most `maxBytes` of it however big it is (a line that starts before
+ * that is left out), and, as readLines(), not a line still being written.
+ */
+export function tailLines(f: LogFile, n: number, maxBytes = TAIL_MAX_BYTES): TaggedLine[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(f.file, "r");
+  } catch {
+    return [];
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const chunks: Buffer[] = [];
+    let start = size;
+    let newlines = 0;
+    // n lines take n + 1 newlines to be sure of the first (the one before it ends the line that precedes).
+    while (start > 0 && newlines <= n && size - start < maxBytes) {
+      const len = Math.min(TAIL_CHUNK, start, maxBytes - (size - start));
+      const chunk = Buffer.alloc(len);
+      if (fs.readSync(fd, chunk, 0, len, start - len) !== len) break; // truncated meanwhile: what was read stands
+      start -= len;
+      chunks.unshift(chunk);
+      for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) newlines++;
+    }
+    const buf = Buffer.concat(chunks);
+    const end = buf.lastIndexOf(0x0a);
+    const begin = start === 0 ? 0 : buf.indexOf(0x0a) + 1; // not from the file's start: the first line is cut
+    if (end < 0 || begin > end) return [];
+    return buf.subarray(begin, end).toString("utf8").split("\n").slice(-n).map((raw) => ({
+      ...parseLogLine(raw), pipeline: f.pipeline, job: f.job, datum: f.datum, attempt: f.attempt,
+    }));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The whole lines written to `f` since byte `from`, and the offset to read from next time. */
 export function readLines(f: LogFile, from = 0): { lines: TaggedLine[]; next: number } {
   let fd: number;

@@ -1,6 +1,7 @@
 // The status page (`GET /`) and the `calf report` file: whole HTML documents
 // with their CSS and script inline (no CDN, no build step). The page's script
 // is the source text of the same kits the report renders with on the server.
+import { Buffer } from "node:buffer";
 import { clientApp } from "./client.ts";
 import { layoutKit } from "./layout.ts";
 import { modelKit } from "./model.ts";
@@ -45,6 +46,20 @@ export function pageHtml(): string {
     `<div><h3>commits</h3><div id="commit-list"></div></div><div><h3>files</h3><div id="file-list"></div></div></div>` +
     `</main><script>${pageScript()}</script></body></html>`;
   return page;
+}
+
+/**
+ * The status page's Content-Security-Policy: its own inline script (by hash)
+ * and nothing else runs, it talks only to the serve it came from, and no
+ * other page frames it; a log line that slipped past escaping stays text.
+ * Styles stay inline (`style=` attributes come with the rendered HTML).
+ */
+export function pageCsp(sha256Hex: (text: string) => string): string {
+  const hash = Buffer.from(sha256Hex(pageScript()), "hex").toString("base64");
+  return [
+    "default-src 'none'", `script-src 'sha256-${hash}'`, "style-src 'unsafe-inline'", "img-src data:", "connect-src 'self'",
+    "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+  ].join("; ");
 }
 
 /** What `calf report` shows: values only, collected by the caller. */

@@ -32,8 +32,9 @@ export async function serveApi(app: App, over: Partial<ApiDeps> = {}): Promise<S
   const server = await app.rt.serve({
     hostname: "127.0.0.1", port: 0,
     fetch: (req) => {
-      const u = new URL(req.url);
-      requests.push(u.pathname + u.search);
+      // Bun's req.url is no URL at all (or a relative one) when the Host header is not a host.
+      const u = URL.parse(req.url, "http://unparsable-host");
+      requests.push(u ? u.pathname + u.search : req.url);
       return api.fetch(req);
     },
   });

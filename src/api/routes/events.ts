@@ -2,12 +2,15 @@
 // (and spout and spec) changes. Each message carries an id; a client that
 // reconnects with Last-Event-ID first gets what it missed, or a `reset` when
 // that is no longer kept (it should reload). A comment every 15 s keeps idle
-// proxies from closing the stream.
+// proxies from closing the stream. A client that stops reading is cut off
+// once MAX_BEHIND events wait for it (it may reconnect and resume).
 import { Hono } from "hono";
 import { SSE_KEEPALIVE } from "../../view/events.ts";
 import type { EventHub, Numbered } from "../hub.ts";
 
 const KEEPALIVE_MS = 15_000;
+/** Events queued for one client (beyond a resume's backlog) before serve lets it go: no memory grows for a stalled reader. */
+const MAX_BEHIND = 1000;
 
 export function eventRoutes(hub: EventHub): Hono {
   const r = new Hono();
@@ -19,7 +22,18 @@ export function eventRoutes(hub: EventHub): Hono {
     let timer: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(ctl) {
+        const end = (err?: Error) => {
+          off();
+          clearInterval(timer);
+          try {
+            if (err) ctl.error(err);
+            else ctl.close();
+          } catch { /* already closed */ }
+        };
+        let floor = -MAX_BEHIND;
         const send = (e: Numbered) => {
+          // Chunks queued, not yet taken by the socket: erroring drops them and ends the response.
+          if ((ctl.desiredSize ?? 0) < floor) return end(new Error("the client stopped reading the event stream"));
           try {
             ctl.enqueue(enc.encode(`id: ${e.id}\ndata: ${JSON.stringify(e.event)}\n\n`));
           } catch { /* the client went away */ }
@@ -28,22 +42,18 @@ export function eventRoutes(hub: EventHub): Hono {
         if (last) {
           const missed = hub.since(last);
           if (missed === null) ctl.enqueue(enc.encode(`data: ${JSON.stringify({ type: "reset" })}\n\n`));
-          else missed.forEach(send);
+          else {
+            floor -= missed.length;
+            missed.forEach(send);
+          }
         }
-        const end = () => {
-          off();
-          clearInterval(timer);
-          try {
-            ctl.close();
-          } catch { /* already closed */ }
-        };
-        off = hub.subscribe(send, end);
+        off = hub.subscribe(send, () => end());
         timer = setInterval(() => {
           try {
             ctl.enqueue(enc.encode(SSE_KEEPALIVE));
           } catch { /* closed */ }
         }, KEEPALIVE_MS);
-        abort.addEventListener("abort", end, { once: true });
+        abort.addEventListener("abort", () => end(), { once: true });
       },
       cancel() {
         off();

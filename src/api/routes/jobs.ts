@@ -8,12 +8,14 @@ import { notFound, usageError } from "../../errors.ts";
 import { datumJson, jobJson } from "../../shapes.ts";
 import { specJson } from "../../spec/json.ts";
 import { pipelineViews } from "../../status.ts";
-import { listLogFiles, readLines, SPOUT_JOB, type TaggedLine } from "../../transform/logfiles.ts";
+import { listLogFiles, SPOUT_JOB, tailLines, type TaggedLine } from "../../transform/logfiles.ts";
 import type { Metrics } from "../metrics.ts";
 import { limitOf, linkNext, pageOf } from "../paging.ts";
 
 const JOB_STATES: JobState[] = ["created", "running", "success", "failure", "killed", "unrunnable"];
 const DATUM_STATES = ["success", "skipped", "failed", "recovered"];
+/** The most log lines one request gets (`?tail=` above it gets this many). */
+const MAX_TAIL = 10_000;
 
 export function jobRoutes(app: App, metrics: Metrics, relative: (file: string) => string): Hono {
   const r = new Hono();
@@ -74,13 +76,16 @@ export function jobRoutes(app: App, metrics: Metrics, relative: (file: string) =
     const datum = c.req.query("datum");
     const tail = Number(c.req.query("tail") ?? 1000);
     if (!Number.isInteger(tail) || tail < 1) throw usageError(`tail must be a whole number above 0, got "${c.req.query("tail")}"`);
+    const keep = Math.min(tail, MAX_TAIL);
     const lines: TaggedLine[] = [];
     for (const f of listLogFiles(app.settings.dataDir, { pipeline: pipeline ?? j?.pipeline, job: j?.id, datum: datum === "spout" ? undefined : datum })) {
       if (datum === "spout" && f.job !== SPOUT_JOB) continue;
-      lines.push(...readLines(f).lines);
-      if (lines.length > tail * 4) lines.splice(0, lines.length - tail);
+      // Each file's tail only (a transform's log may be gigabytes), copied in a loop: no
+      // push(...all), a worker's log may hold a million lines, more arguments than a call takes.
+      for (const l of tailLines(f, keep)) lines.push(l);
+      if (lines.length > keep * 4) lines.splice(0, lines.length - keep);
     }
-    return c.json(lines.slice(-Math.min(tail, 10_000)).map((l) => ({
+    return c.json(lines.slice(-keep).map((l) => ({
       time: l.time || null, pipeline: l.pipeline, job: l.job === SPOUT_JOB ? null : l.job, datum: l.job === SPOUT_JOB ? null : l.datum,
       attempt: l.attempt, stream: l.stream, text: l.text,
     })));

@@ -6,15 +6,14 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { invalid, notFound } from "../../errors.ts";
+import { CalfError, invalid, notFound } from "../../errors.ts";
 import { forEachLimit } from "../../repo/files.ts";
 import type { LeaseQueue } from "../../run/leases.ts";
 import { storedSize } from "../../store/size.ts";
 import { logDir } from "../../transform/logfiles.ts";
 import { MAX_REPORT_BYTES, MAX_SMALL_BODY, parseHeartbeat, parseLeaseRequest, parseReport } from "../../worker/protocol.ts";
 import type { ApiDeps } from "../deps.ts";
-import { requireToken } from "../guard.ts";
+import { limitBody as limit, requireToken } from "../guard.ts";
 import { buildGrant } from "./_grant.ts";
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -27,19 +26,20 @@ async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
-const limit = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413) });
-
 export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
   const r = new Hono();
   const { app } = deps;
   const iso = (ms: number) => new Date(ms).toISOString();
 
+  // A lease's id is the only proof that a worker holds it (every worker has the same token and
+  // names itself): this open listing shows a tag of it instead.
+  const tag = (lease: string) => app.rt.sha256(`lease ${lease}`).slice(0, 16);
   r.get("/workers", (c) => {
     const now = app.now().getTime();
     const active = queue.active();
     return c.json([...queue.workers.values()].map((w) => ({
       name: w.name, slots: w.slots, last_seen: iso(w.lastSeen), state: now - w.lastSeen > 2 * queue.ttlMs ? "gone" : "active",
-      leases: active.filter((a) => a.worker === w.name).map((a) => ({ lease: a.lease, job: a.job, datums: a.datums, expires: iso(a.expiresAt) })),
+      leases: active.filter((a) => a.worker === w.name).map((a) => ({ lease: tag(a.lease), job: a.job, datums: a.datums, expires: iso(a.expiresAt) })),
       datums_done: w.done,
     })));
   });
@@ -105,7 +105,10 @@ export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
           }
         });
       } catch (err) {
-        answers.push({ datum: res.datum, status: "rejected", error: (err as Error).message });
+        // A CalfError says what is wrong with the result; anything else is the store's failure, in words naming serve's paths.
+        if (!(err instanceof CalfError)) deps.log(`calf: a result of worker ${report.worker} for datum ${res.datum}: ${(err as Error)?.message ?? String(err)}`);
+        const error = err instanceof CalfError ? err.message : "serve could not check or store the outputs (its log says why)";
+        answers.push({ datum: res.datum, status: "rejected", error });
         continue;
       }
       const status = queue.report(report.worker, res.lease, res.datum, {
@@ -137,7 +140,7 @@ export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
     return new Response(body, { headers: { "Content-Type": "application/octet-stream", "Content-Length": String(size) } });
   });
 
-  r.put("/objects/:hash", async (c) => {
+  r.put("/objects/:hash", limit(deps.bodyLimitBytes), async (c) => {
     const hash = c.req.param("hash");
     if (!HASH.test(hash)) throw invalid(`"${hash.slice(0, 80)}" is not a SHA-256 hash`);
     const body = c.req.raw.body;

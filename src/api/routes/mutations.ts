@@ -8,7 +8,7 @@ import { putFile } from "../../repo/files.ts";
 import { normalizePath } from "../../repo/paths.ts";
 import { commitJson } from "../../shapes.ts";
 import type { ApiDeps } from "../deps.ts";
-import { requireToken } from "../guard.ts";
+import { limitBody, requireToken } from "../guard.ts";
 
 export function mutationRoutes(deps: ApiDeps): Hono {
   const r = new Hono();
@@ -20,7 +20,7 @@ export function mutationRoutes(deps: ApiDeps): Hono {
     r.post("/pipelines/:name/:action", disabled);
     return r;
   }
-  r.use(requireToken(deps.token));
+  r.use(requireToken(deps.token), limitBody(deps.bodyLimitBytes)); // the token first: no body is read before it
   r.put("/repos/:repo/file", async (c) => {
     const repo = c.req.param("repo");
     await app.repos.requireRepo(repo);
