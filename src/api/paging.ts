@@ -16,9 +16,23 @@ export function limitOf(c: Context): number {
   return Math.min(n, MAX_LIMIT);
 }
 
-/** A page of an in-memory list ordered by `key`: the items after `after`, at most `limit`. */
+/**
+ * A page of an in-memory list: the items after the one whose key is `after`,
+ * at most `limit`. When that item is gone (deleted between two pages), a list
+ * sorted by key goes on after where it was; any other list says so (a 400),
+ * never the first page again (a client would loop for ever).
+ */
 export function pageOf<T>(items: T[], key: (t: T) => string, limit: number, after: string | undefined): T[] {
-  const start = after === undefined ? 0 : items.findIndex((t) => key(t) === after) + 1;
+  if (after === undefined) return items.slice(0, limit);
+  let start = items.findIndex((t) => key(t) === after) + 1;
+  if (start === 0) {
+    const keys = items.map(key);
+    if (keys.some((k, i) => i > 0 && keys[i - 1]! > k)) {
+      throw usageError(`no item "${after.slice(0, 200)}" to page after: it is gone since the last page`, "start again from the first page (leave out after=)");
+    }
+    start = keys.findIndex((k) => k > after);
+    if (start < 0) start = items.length;
+  }
   return items.slice(start, start + limit);
 }
 

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import type { ApiDeps } from "../../src/api/app.ts";
+import { MAX_STREAMS } from "../../src/api/routes/events.ts";
 import { LeaseQueue } from "../../src/run/leases.ts";
 import { pageScript } from "../../src/view/page.ts";
 import { openTestApp, type TestApp } from "../helpers/app.ts";
@@ -166,6 +167,32 @@ describe("the event stream", () => {
     slow.sock.destroy();
     await body.cancel();
     await reading;
+  }, 30_000);
+});
+
+describe("event streams at once", () => {
+  test(`at most ${MAX_STREAMS} are open: the next gets 503 with a hint, and a closed one frees its place`, async () => {
+    const { s, port } = await serve();
+    const open = [];
+    for (let i = 0; i < MAX_STREAMS; i++) open.push(await raw(port, "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    for (const c of open) expect((await c.answer(5000))?.status).toBe(200);
+    const over = await raw(port, "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    const refused = await over.answer(5000);
+    expect(refused?.status).toBe(503);
+    expect(JSON.parse(refused!.body.slice(refused!.body.indexOf("{"))).hint).toContain("close");
+    over.sock.destroy();
+    open.pop()!.sock.destroy();
+    let again = null;
+    for (let i = 0; i < 50 && again?.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const c = await raw(port, "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      again = await c.answer(5000);
+      c.sock.destroy();
+    }
+    expect(again?.status).toBe(200);
+    for (const c of open) c.sock.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.hub.subscribers).toBe(0);
   }, 30_000);
 });
 

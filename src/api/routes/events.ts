@@ -3,7 +3,8 @@
 // reconnects with Last-Event-ID first gets what it missed, or a `reset` when
 // that is no longer kept (it should reload). A comment every 15 s keeps idle
 // proxies from closing the stream. A client that stops reading is cut off
-// once MAX_BEHIND events wait for it (it may reconnect and resume).
+// once MAX_BEHIND events wait for it (it may reconnect and resume), and at
+// most `maxStreams` streams are open at once (the next gets a 503).
 import { Hono } from "hono";
 import { SSE_KEEPALIVE } from "../../view/events.ts";
 import type { EventHub, Numbered } from "../hub.ts";
@@ -11,10 +12,22 @@ import type { EventHub, Numbered } from "../hub.ts";
 const KEEPALIVE_MS = 15_000;
 /** Events queued for one client (beyond a resume's backlog) before serve lets it go: no memory grows for a stalled reader. */
 const MAX_BEHIND = 1000;
+/** Event streams open at once: each holds up to MAX_BEHIND events, so this bounds their memory. */
+export const MAX_STREAMS = 256;
 
-export function eventRoutes(hub: EventHub): Hono {
+export function eventRoutes(hub: EventHub, maxStreams = MAX_STREAMS): Hono {
   const r = new Hono();
+  let streams = 0;
   r.get("/events", (c) => {
+    if (streams >= maxStreams) {
+      return c.json({ error: `${streams} event streams are open, the most serve keeps`, hint: "close another one (a status page tab) and reconnect" }, 503, { "Retry-After": "5" });
+    }
+    streams++;
+    let counted = true;
+    const release = () => {
+      if (counted) streams--;
+      counted = false;
+    };
     const enc = new TextEncoder();
     const last = c.req.header("last-event-id") ?? c.req.query("last_event_id");
     const abort = c.req.raw.signal;
@@ -23,6 +36,7 @@ export function eventRoutes(hub: EventHub): Hono {
     const body = new ReadableStream<Uint8Array>({
       start(ctl) {
         const end = (err?: Error) => {
+          release();
           off();
           clearInterval(timer);
           try {
@@ -56,6 +70,7 @@ export function eventRoutes(hub: EventHub): Hono {
         abort.addEventListener("abort", () => end(), { once: true });
       },
       cancel() {
+        release();
         off();
         clearInterval(timer);
       },

@@ -6,14 +6,14 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Hono, type Context } from "hono";
-import { CalfError, invalid, notFound } from "../../errors.ts";
+import { invalid, notFound } from "../../errors.ts";
 import { forEachLimit } from "../../repo/files.ts";
 import type { LeaseQueue } from "../../run/leases.ts";
 import { storedSize } from "../../store/size.ts";
 import { logDir } from "../../transform/logfiles.ts";
 import { MAX_REPORT_BYTES, MAX_SMALL_BODY, parseHeartbeat, parseLeaseRequest, parseReport } from "../../worker/protocol.ts";
 import type { ApiDeps } from "../deps.ts";
-import { limitBody as limit, requireToken } from "../guard.ts";
+import { limitBody as limit, requireToken, statusOf } from "../guard.ts";
 import { buildGrant } from "./_grant.ts";
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -105,9 +105,10 @@ export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
           }
         });
       } catch (err) {
-        // A CalfError says what is wrong with the result; anything else is the store's failure, in words naming serve's paths.
-        if (!(err instanceof CalfError)) deps.log(`calf: a result of worker ${report.worker} for datum ${res.datum}: ${(err as Error)?.message ?? String(err)}`);
-        const error = err instanceof CalfError ? err.message : "serve could not check or store the outputs (its log says why)";
+        // What is wrong with the result (a 4xx error) goes back; serve's own failure (a 500 one: it may name serve's paths) goes to its log.
+        const told = statusOf(err) !== 500;
+        if (!told) deps.log(`calf: a result of worker ${report.worker} for datum ${res.datum}: ${(err as Error)?.message ?? String(err)}`);
+        const error = told ? (err as Error).message : "serve could not check or store the outputs (its log says why)";
         answers.push({ datum: res.datum, status: "rejected", error });
         continue;
       }
