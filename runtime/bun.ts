@@ -190,9 +190,10 @@ export const bunRuntime: Runtime = {
     // development: false — no source-code error pages; but it also turns SO_REUSEPORT on
     // (a second calf would bind the same port silently), hence reusePort: false.
     // idleTimeout: 0 — like Deno.serve, never cut a quiet long poll (Bun's default: 10 s).
+    // maxRequestBodySize: the app limits bodies (after its token check); Bun's own default (128 MiB) would answer 413 first.
     let server: ReturnType<typeof Bun.serve>;
     try {
-      server = Bun.serve({ hostname, port, fetch, development: false, reusePort: false, idleTimeout: 0 });
+      server = Bun.serve({ hostname, port, fetch, development: false, reusePort: false, idleTimeout: 0, maxRequestBodySize: 2 ** 50 });
     } catch (err) {
       throw listenError(err, hostname, port);
     }

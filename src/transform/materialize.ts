@@ -63,7 +63,7 @@ async function copyInto(
     const place = async () => {
       const reused = recycler?.place(dest) ?? false;
       if (src) copy(src, dest);
-      else fs.writeFileSync(dest, await store.read(it.hash), { mode: 0o444 });
+      else await writeStream(dest, store.stream(it.hash));
       if (reused && !src) fs.chmodSync(dest, 0o444); // copyFileSync gives the copy the object's mode itself
     };
     try {
@@ -78,6 +78,18 @@ async function copyInto(
   // Top-level input folders (root/<name>) stay for the slot's next datum: see keepTopLevel().
   const tops = new Set([...made].filter((d) => path.dirname(d) === root));
   created.dirs.push(...[...made].filter((d) => !tops.has(d)).sort((a, b) => b.length - a.length));
+}
+
+/** Writes an object from a store with no local files (S3, serve) chunk by chunk: a big input is never held whole. */
+async function writeStream(dest: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  const fd = fs.openSync(dest, "w", 0o444);
+  try {
+    for await (const chunk of chunks) {
+      for (let off = 0; off < chunk.byteLength;) off += fs.writeSync(fd, chunk, off);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** A reflink where the filesystem has them (btrfs, XFS), else a copy: a new inode either way. */

@@ -2,6 +2,8 @@
 // carries the token; failures of the network or 5xx answers are retried with
 // backoff by the caller's choice (`retry`), 4xx are errors that say what
 // serve said.
+import * as fs from "node:fs";
+import { Readable } from "node:stream";
 import { CalfError } from "../errors.ts";
 import type { LeaseGrant, Report, WireResult } from "./protocol.ts";
 import type { BeatAnswer } from "../run/leases.ts";
@@ -15,10 +17,13 @@ export class ServeError extends Error {
 export class ServeClient {
   constructor(readonly base: string, private readonly token: string, private readonly sleep: (ms: number) => Promise<void>) {}
 
-  async #req(method: string, path: string, body?: BodyInit | null, type = "application/json", signal?: AbortSignal): Promise<Response> {
+  async #req(method: string, path: string, body?: BodyInit | null, type = "application/json", signal?: AbortSignal, length?: number): Promise<Response> {
     const res = await fetch(`${this.base}/api/v1${path}`, {
-      method, body, signal, headers: { Authorization: `Bearer ${this.token}`, ...(body ? { "Content-Type": type } : {}) },
-    });
+      method, body, signal, headers: {
+        Authorization: `Bearer ${this.token}`, ...(body ? { "Content-Type": type } : {}), ...(length !== undefined ? { "Content-Length": String(length) } : {}),
+      },
+      ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+    } as RequestInit);
     if (res.status >= 400) {
       const text = await res.text().catch(() => "");
       let msg = text.slice(0, 300);
@@ -69,8 +74,17 @@ export class ServeClient {
     return new Uint8Array(await (await this.#req("GET", `/objects/${hash}`)).arrayBuffer());
   }
 
-  async putObject(hash: string, body: Uint8Array): Promise<void> {
-    await this.#req("PUT", `/objects/${hash}`, body as unknown as BodyInit, "application/octet-stream");
+  /** An object's bytes as they arrive (a big input is never held whole). */
+  async getObjectStream(hash: string): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.#req("GET", `/objects/${hash}`);
+    return res.body ?? new ReadableStream({ start: (c) => c.close() });
+  }
+
+  /** Uploads a file as object `hash`, streamed with its length (serve hashes it as it stores it). */
+  async putObjectFile(hash: string, file: string): Promise<void> {
+    const size = fs.statSync(file).size;
+    const body = Readable.toWeb(fs.createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+    await this.#req("PUT", `/objects/${hash}`, body, "application/octet-stream", undefined, size);
   }
 
   /** Whether serve answers and takes the token (the worker's first call: a clear error instead of silent retries). */

@@ -98,13 +98,19 @@ export class ServeStore implements ObjectStore {
   }
 
   async *stream(hash: string): AsyncIterable<Uint8Array> {
-    yield await this.read(hash);
+    for (const m of this.#inputs.values()) {
+      const b = m.get(hash);
+      if (b) return yield b;
+    }
+    // The request is retried; a stream cut short fails the reader (a datum's attempt: its tries apply).
+    const body = await this.client.retry(() => this.client.getObjectStream(hash));
+    yield* body as unknown as AsyncIterable<Uint8Array>;
   }
 
   /** Uploads every big output made so far (serve checks each one's hash as it stores it). */
   async flush(): Promise<void> {
     for (const [hash, file] of [...this.#big]) {
-      await this.client.retry(() => this.client.putObject(hash, new Uint8Array(fs.readFileSync(file))));
+      await this.client.retry(() => this.client.putObjectFile(hash, file));
       fs.rmSync(file, { force: true });
       this.#big.delete(hash);
     }

@@ -538,6 +538,34 @@ export function runtimeContract(rt: Runtime, host: ContractHost): ContractCase[]
     }
   });
 
+  test("serve() hands a request body of any size to the app as a stream (limits are the app's: Bun's own default is 128 MiB)", async () => {
+    const size = 160 * 1024 * 1024;
+    const server = await rt.serve({
+      hostname: "127.0.0.1", port: 0,
+      fetch: async (req) => {
+        let n = 0;
+        for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) n += chunk.byteLength;
+        return new Response(String(n));
+      },
+    });
+    try {
+      const chunk = new Uint8Array(1024 * 1024);
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent >= size) return c.close();
+          sent += chunk.byteLength;
+          c.enqueue(chunk);
+        },
+      });
+      const res = await fetch(`http://127.0.0.1:${server.port}/big`, { method: "PUT", body, headers: { "Content-Length": String(size) }, duplex: "half" } as RequestInit);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), String(size));
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
   test("serve() rejects with EADDRINUSE when the port is taken", async () => {
     const first = await rt.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("1") });
     try {

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calf, calfBackground, type Running } from "../helpers/cli.ts";
+import { calf, calfBackground, sh, type Running } from "../helpers/cli.ts";
 import { removeDir, tempDir } from "../helpers/tmp.ts";
 
 const TOKEN = "worker-test-token";
@@ -55,8 +55,8 @@ async function until<T>(what: string, f: () => Promise<T | undefined | null | fa
   }
 }
 
-async function serveFor(p: ReturnType<typeof project>, env: Record<string, string>) {
-  const s = calfBackground(["serve", "--listen", "127.0.0.1:0", "--local-slots", "0"], { cwd: p.cwd, env });
+async function serveFor(p: ReturnType<typeof project>, env: Record<string, string>, extra: string[] = []) {
+  const s = calfBackground(["serve", "--listen", "127.0.0.1:0", "--local-slots", "0", ...extra], { cwd: p.cwd, env });
   procs.push(s);
   const base = (await s.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
   const get = async (u: string) => (await fetch(`${base}${u}`)).json() as Promise<any>;
@@ -112,6 +112,27 @@ input: {pfs: {repo: in, glob: "/*"}}
     expect(p.run(["get", "file", "up@master:/up-dir3"]).stdout).toBe("WHY\nEX\n");
     const pids = new Set(["a1", "b2", "dir3", "e4"].map((n) => p.run(["get", "file", `up@master:/pid-${n}`]).stdout));
     expect(pids.size).toBe(1); // one slot, one process for all four datums
+  }, 120_000);
+
+  test("inputs and outputs bigger than serve's --body-limit stream through serve (objects are not PUT file bodies)", async () => {
+    const copy = `pipeline: {name: up}
+transform:
+  cmd: [sh, -c, 'n=$(basename "$in"); cat $(find "$in" -type f | sort) > "$PFS_ROOT/out/copy-$n"']
+input: {pfs: {repo: in, glob: "/*"}}
+`;
+    const env = { CALF_API_TOKEN: TOKEN };
+    const p = project(env, copy);
+    const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7919) % 251);
+    fs.writeFileSync(path.join(p.cwd, "src", "big"), big);
+    const { base, lastJob } = await serveFor(p, env, ["--body-limit", String(1024 * 1024)]);
+    procs.push(calfBackground(["worker", "--join", base, "--slots", "1", "--work-dir", "work", "--name", "solo"], { cwd: p.cwd, env }));
+    p.putAll();
+    const job = await until("the job to end", async () => {
+      const j = await lastJob();
+      return j && j.state !== "running" ? j : null;
+    });
+    expect({ state: job.state, processed: job.datums.processed }).toEqual({ state: "success", processed: 5 });
+    expect(sh("$CALF get file up@master:/copy-big | cmp - src/big && echo same", { cwd: p.cwd, env }).stdout).toBe("same\n");
   }, 120_000);
 
   test("SIGTERM gives the worker's leases back at once and exits 0; another worker finishes the job", async () => {

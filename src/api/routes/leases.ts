@@ -141,7 +141,12 @@ export function leaseRoutes(deps: ApiDeps, queue: LeaseQueue): Hono {
     return new Response(body, { headers: { "Content-Type": "application/octet-stream", "Content-Length": String(size) } });
   });
 
-  r.put("/objects/:hash", limit(deps.bodyLimitBytes), async (c) => {
+  // No size limit (a worker's output may be bigger than --body-limit): the body streams into the
+  // store, hashed as it goes. Its length must be announced: nothing is buffered to count it.
+  r.put("/objects/:hash", async (c) => {
+    if (!/^\d+$/.test(c.req.header("content-length") ?? "")) {
+      return c.json({ error: "PUT /objects needs a Content-Length (no chunked body)", hint: "calf worker sends one: use the worker of the same calf version as serve" }, 411);
+    }
     const hash = c.req.param("hash");
     if (!HASH.test(hash)) throw invalid(`"${hash.slice(0, 80)}" is not a SHA-256 hash`);
     const body = c.req.raw.body;
