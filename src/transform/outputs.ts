@@ -25,7 +25,7 @@ export async function collectOutputs(
   hostPfsRoot?: string,
 ): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
-  const realOut = fs.realpathSync(outDir);
+  let realOut: string | undefined; // only a symlink needs it (a realpath per datum showed in profiles)
   const visit = async (dir: string, rel: string) => {
     // Sync: a datum's /pfs/out is small, and a thread-pool hop costs more than the syscall.
     for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -41,6 +41,7 @@ export async function collectOutputs(
         const src = inOut ? path.join(outDir, abs.slice("/pfs/out".length)) : resolve(abs);
         // Inside /pfs/out every link on the way is resolved and must stay inside; an input only as the file calf put there.
         const real = !src ? null : inOut ? realOrNull(src) : fs.lstatSync(src, { throwIfNoEntry: false })?.isFile() ? src : null;
+        realOut ??= fs.realpathSync(outDir);
         const allowed = real !== null && (!inOut || real.startsWith(realOut + "/"));
         if (!allowed || !fs.lstatSync(real!).isFile()) {
           throw new OutputError(`output "${p}" is a symlink to "${raw}", which is not a regular file inside /pfs`);
