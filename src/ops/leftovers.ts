@@ -1,4 +1,5 @@
-// What a killed or failed calf leaves: temp objects (tmp/obj-<pid>-<ms36>-<n>), objects gc
+// What a killed or failed calf leaves: temp objects (tmp/obj-<pid>-<ms36>-<n>, and the S3
+// store's spool files tmp/s3-<pid>-<ms36>-<n>), objects gc
 // moved aside (tmp/gc-<pid>-<ms36>-<hash>) and scratch folders. A temp file is live while its
 // writer runs: its pid alive, started before the file was named (a reused pid does not keep
 // it). findLeftovers() finds them; reclaim() removes them (puts gc's aside objects back).
@@ -17,7 +18,8 @@ export type ProcessStart = (pid: number) => number | null;
 /** Slack for comparing a process's start with a name's time: /proc's boot time has whole seconds. */
 const START_SLACK_MS = 2000;
 
-const TEMP = /^obj-(\d+)-([0-9a-z]+)-\d+$/;
+/** obj-<pid>-<ms36>-<n>: the fs store's temp objects; s3-<pid>-<ms36>-<n>: the S3 store's spool files. */
+const TEMP = /^(?:obj|s3)-(\d+)-([0-9a-z]+)-\d+$/;
 const ASIDE = /^gc-(\d+)-([0-9a-z]+)-([0-9a-f]{64})$/;
 const JOB_DIR = /^[0-9a-f]{32}$/;
 

@@ -91,7 +91,7 @@ export function openStore(url: string, deps: OpenStoreDeps): ObjectStore {
     deps.s3,
   );
   return new S3ObjectStore({
-    client, prefix: loc.prefix, spoolDir: path.join(deps.dataDir, "tmp"),
+    client, prefix: loc.prefix, spoolDir: path.join(deps.dataDir, "tmp"), openedAt: deps.clock.now().getTime(),
     sha256: (d) => deps.rt.sha256(d), sha256Hasher: () => deps.rt.sha256Hasher(), ...deps.s3,
   });
 }

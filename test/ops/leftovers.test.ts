@@ -46,6 +46,14 @@ describe("findLeftovers()", () => {
     expect(got.every((l) => l.kind === "temp" && l.bytes === 5)).toBe(true);
   });
 
+  test("findLeftovers() judges the S3 store's spool files (tmp/s3-<pid>-<opened at>-<n>) as it judges temp objects", async () => {
+    const d = dataDir();
+    const spool = (pid: number, at: number) => `tmp/s3-${pid}-${at.toString(36)}-7`;
+    for (const f of [spool(100, NOW - 1000), spool(200, NOW - 1000), spool(300, NOW - HOUR)]) put(d, f, "123");
+    const got = await findLeftovers({ dataDir: d, runnerHeld: false, jobStates: states, processStart: procs });
+    expect(names(d, got)).toEqual([spool(100, NOW - 1000), spool(300, NOW - HOUR)].sort());
+  });
+
   test("findLeftovers() with the runner lock held takes every scratch folder", async () => {
     const d = dataDir();
     put(d, `scratch/${JOB_RUNNING}/0/x`);

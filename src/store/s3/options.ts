@@ -9,6 +9,8 @@ export interface S3StoreOptions {
   prefix: string;
   /** Where objects wait for their upload (created when first needed). */
   spoolDir: string;
+  /** When this store was opened (ms since the epoch): in spool file names, so a leftover sweep tells a live writer's from a dead one's with the same pid. */
+  openedAt: number;
   sha256(data: Uint8Array): string;
   sha256Hasher(): Hasher;
   /** Objects at least this big go up in parts (default 16 MiB). */

@@ -51,13 +51,14 @@ export class S3ObjectStore implements ObjectStore {
   #uploads: Uploads;
   #spoolReady = false;
   #seq = 0;
-  /** Tells this store's spool files from those of an earlier process that had the same pid. */
-  readonly #tag = Math.floor(Math.random() * 2 ** 32).toString(36);
+  /** Tells this store's spool files from those of an earlier process that had the same pid (ops/leftovers.ts). */
+  readonly #tag: string;
 
   constructor(o: S3StoreOptions) {
     this.client = o.client;
     this.prefix = o.prefix;
     this.spoolDir = o.spoolDir;
+    this.#tag = o.openedAt.toString(36);
     this.#sha256 = o.sha256;
     this.#hasher = o.sha256Hasher;
     this.multipartThreshold = o.multipartThreshold ?? 16 * MiB;

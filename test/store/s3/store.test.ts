@@ -54,7 +54,7 @@ async function makeStore(opts: Partial<S3StoreOptions> & { secret?: string; sess
     { ...S3_CREDENTIALS, secretAccessKey: opts.secret ?? S3_CREDENTIALS.secretAccessKey, sessionToken: opts.sessionToken },
     { retry: { attempts: opts.attempts ?? 4, baseMs: 1, capMs: 5 } },
   );
-  return new S3ObjectStore({ client, prefix, spoolDir: path.join(dir, "spool"), sha256: (d) => r.sha256(d), sha256Hasher: () => r.sha256Hasher(), ...opts });
+  return new S3ObjectStore({ client, prefix, spoolDir: path.join(dir, "spool"), openedAt: Date.now(), sha256: (d) => r.sha256(d), sha256Hasher: () => r.sha256Hasher(), ...opts });
 }
 
 const key = (hash: string) => `/${server.bucket}/${prefix}cas/${hash}`;
