@@ -22,6 +22,8 @@ export interface SnapshotOptions {
   message?: string;
   /** Told of each entry that is not snapshotted: a link, a FIFO, a socket, a device. */
   onSkip?: (local: string, why: string) => void;
+  /** Told once the folder is known to differ from the repo, before the commit is built (the runner starts what a job will need). */
+  onChange?: () => void;
 }
 
 /** Snapshots `folder` into `repo`@master; the new commit, or null when the repo already held the folder. */
@@ -37,6 +39,7 @@ export async function snapshotFolder(repos: Repos, cache: StatCache, repo: strin
   const known = await cache.lookupAll(files, inPlace);
   const gone = inPlace ? cache.gone() : [];
   if (inPlace && gone.length === 0 && known.every((k) => k === true)) return null;
+  opts.onChange?.();
   const nowMs = opts.now();
   const commit = await repos.modify(repo, "master", "user", async (base) => {
     const trusted = inPlace && base.root === head!.tree;

@@ -9,12 +9,15 @@ import { snapshotFolder } from "../repo/snapshot.ts";
 import type { FolderRepo } from "../spec/types.ts";
 import { StatCache } from "../store/statcache.ts";
 
-/** Snapshots each folder into its repo; the commits made (none for folders that did not change). */
-export async function snapshotFolders(app: App, folders: FolderRepo[]): Promise<CommitInfo[]> {
+/**
+ * Snapshots each folder into its repo; the commits made (none for folders
+ * that did not change). `onChange`: told when a folder turns out changed.
+ */
+export async function snapshotFolders(app: App, folders: FolderRepo[], onChange?: () => void): Promise<CommitInfo[]> {
   const made: CommitInfo[] = [];
   for (const f of folders) {
     try {
-      const c = await snapshotFolder(app.repos, new StatCache(app.db), f.name, f.folder, { now: () => app.clock.now().getTime() });
+      const c = await snapshotFolder(app.repos, new StatCache(app.db), f.name, f.folder, { now: () => app.clock.now().getTime(), onChange });
       if (c) made.push(c);
     } catch (err) {
       const what = `snapshot of folder "${f.folder}" into repo "${f.name}"`;

@@ -67,15 +67,19 @@ export async function runOnce(app: App, opts: RunOptions): Promise<RunResult> {
       throw notFound(`pipeline "${n}" does not exist`, close ? `did you mean "${close}"?` : "list pipelines with: calf list pipeline");
     }
   }
-  // Folder-backed repos first: a pipeline reading one plans over the folder as it is now.
-  for (const c of await snapshotFolders(app, folders)) opts.observer.committed?.(c);
   const selected = new Set(opts.names.length ? opts.names : all);
+  const keep = [path.dirname(app.settings.pipelinesDir), ...specs.map((s) => s.transform.workingDir)];
+  let sandbox: Promise<SandboxPlan | null> | undefined;
+  const getSandbox = () => (sandbox ??= sandboxFor(app, keep));
+  // A changed folder will most likely make a job: the sandbox probe (a bwrap
+  // start, ~8 ms) then runs while the snapshot commits, not after it. Its
+  // error, if any, is thrown where the sandbox is awaited.
+  const probeEarly = specs.some((s) => selected.has(s.name) && !s.spout) ? () => void getSandbox().catch(() => {}) : undefined;
+  // Folder-backed repos first: a pipeline reading one plans over the folder as it is now.
+  for (const c of await snapshotFolders(app, folders, probeEarly)) opts.observer.committed?.(c);
   if (opts.reprocess) for (const n of selected) await bumpReprocess(app.db, n);
   await registerCronInputs(app, specs);
   for (const s of specs) if (selected.has(s.name)) for (const c of await fireDueTicks(app, s, app.now())) opts.observer.committed?.(c);
-  const keep = [path.dirname(app.settings.pipelinesDir), ...specs.map((s) => s.transform.workingDir)];
-  let sandbox: SandboxPlan | null | undefined;
-  const getSandbox = async () => (sandbox === undefined ? (sandbox = await sandboxFor(app, keep)) : sandbox);
   const failedRepos = new Set<string>();
   const jobs: JobRow[] = [];
   let spoutFailed = false;
