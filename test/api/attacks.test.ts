@@ -115,6 +115,43 @@ describe("bodies are not read before the token is checked", () => {
   });
 });
 
+describe("PUT file streams its body", () => {
+  test("the bytes reach the store's temp file while the request is still coming, and the file is committed whole", async () => {
+    const { port } = await serve({ token: TOKEN, bodyLimitBytes: 1 << 20 });
+    const tmp = path.join(t.app.settings.dataDir, "tmp");
+    const temps = () => (fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((n) => n.startsWith("obj-")) : []).map((n) => fs.statSync(path.join(tmp, n)).size);
+    const before = temps().length;
+    const half = "y".repeat(0x10000);
+    const c = await raw(port, `PUT /api/v1/repos/d/file?path=/streamed HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n${half}\r\n`);
+    let seen = 0;
+    for (let i = 0; i < 100 && seen < 0x10000; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      seen = Math.max(0, ...temps());
+    }
+    expect(seen).toBe(0x10000); // held by no one but the store's temp file, before the body ended
+    expect(c.received()).toBe(0); // no answer yet: the request is still open
+    c.sock.write(`10000\r\n${half}\r\n0\r\n\r\n`);
+    expect((await c.answer(5000))?.status).toBe(201);
+    c.sock.destroy();
+    const head = (await t.app.repos.branchHead("d", "master"))!;
+    expect((await t.app.repos.lookup(head, "/streamed"))?.size).toBe(0x20000);
+    expect(temps().length).toBe(before);
+  });
+
+  test("a chunked body passing the limit midway gets 413, and no temp file is left", async () => {
+    const { port } = await serve({ token: TOKEN, bodyLimitBytes: 0x18000 });
+    const tmp = path.join(t.app.settings.dataDir, "tmp");
+    const temps = () => (fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((n) => n.startsWith("obj-")) : []);
+    const before = temps().length;
+    const chunk = `10000\r\n${"z".repeat(0x10000)}\r\n`;
+    const c = await raw(port, `PUT /api/v1/repos/d/file?path=/toolarge HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}`);
+    expect((await c.answer(5000))?.status).toBe(413);
+    c.sock.destroy();
+    expect(await t.app.repos.lookup((await t.app.repos.branchHead("d", "master"))!, "/toolarge")).toBeNull();
+    expect(temps().length).toBe(before);
+  });
+});
+
 describe("Host header tricks", () => {
   test("a Host that is not a host name with an optional port gets 403, not the loopback's pass or a 500", async () => {
     const { port } = await serve();
