@@ -19,9 +19,8 @@ export class BatchFifos {
   readonly datums: string;
   readonly answers: string;
   #dfd: number;
-  readonly #answers: { close(): void };
+  #answers: { close(): void };
   readonly #buf = Buffer.alloc(64 * 1024);
-  readonly #decoder = new TextDecoder();
   #text = "";
   #lines: string[] = [];
   #waiting: ((line: string) => void) | null = null;
@@ -31,9 +30,15 @@ export class BatchFifos {
     this.datums = path.join(dir, "datums");
     this.answers = path.join(dir, "answers");
     this.#dfd = this.#makeDatums();
+    this.#answers = this.#makeAnswers();
+  }
+
+  /** A new answers FIFO (whatever was there goes), read as it comes. */
+  #makeAnswers(): { close(): void } {
     fs.rmSync(this.answers, { force: true });
-    rt.mkfifo(this.answers, 0o600);
-    this.#answers = rt.watchFifo(this.answers, (chunk) => this.#push(this.#decoder.decode(chunk, { stream: true })));
+    this.rt.mkfifo(this.answers, 0o600);
+    const decoder = new TextDecoder(); // no half character of the last process's carries over
+    return this.rt.watchFifo(this.answers, (chunk) => this.#push(decoder.decode(chunk, { stream: true })));
   }
 
   /** A new datums FIFO (whatever was there goes), opened O_RDWR and non-blocking. */
@@ -65,9 +70,17 @@ export class BatchFifos {
     } catch { /* ENXIO: no reader is waiting */ }
   }
 
+  /**
+   * After a process ended: a new answers FIFO, so bytes it wrote that calf
+   * had not read yet (a runaway answer cut short) can never pass for the
+   * next process's answer; and a new datums FIFO when endDatums() let go of it.
+   */
   renew(): void {
-    if (this.#closed || this.#dfd >= 0) return;
-    this.#dfd = this.#makeDatums();
+    if (this.#closed) return;
+    this.#answers.close();
+    this.#answers = this.#makeAnswers();
+    this.clear();
+    if (this.#dfd < 0) this.#dfd = this.#makeDatums();
   }
 
   /** Writes one datum line (the pipe may be full for a moment: a line longer than its buffer). */

@@ -192,6 +192,17 @@ describe.each(["none", ...(bwrapWorks ? ["bwrap"] : [])])("datum_batching with C
     expect((await datumStates(t, r.jobs[0]!.id))["/a"]).toEqual(["failed", 1, 'the transform answered "yes", not "ok" or "fail <reason>"']);
   }, 30_000);
 
+  test("a runaway answer (no line end) fails its datum only: what the stopped process still had in the pipe never reaches the next one's answer", async () => {
+    // b's process writes 256 KiB of x without a line end, more than the FIFO holds, and keeps writing until it is stopped.
+    const body = `  if [ "$n" = b ]; then head -c 262144 /dev/zero | tr '\\0' x >&4; sleep 30; fi; : > "$PFS_ROOT/out/$n"`;
+    const t = await setup({ p: batched(body, "datum_tries: 1\n") });
+    await putAll(t, ["a", "b", "c", "d"]);
+    const r = await run(t);
+    const states = await datumStates(t, r.jobs[0]!.id);
+    expect(Object.fromEntries(Object.entries(states).map(([k, v]) => [k, v[0]]))).toEqual({ "/a": "success", "/b": "failed", "/c": "success", "/d": "success" });
+    expect(states["/b"]![2]).toContain('the transform answered "xxxx');
+  }, 30_000);
+
   test("job_timeout stops the batch process: the job ends killed", async () => {
     const t = await setup({ p: batched('  sleep 30; : > "$PFS_ROOT/out/$n"', "job_timeout: 500ms\n") });
     await putAll(t, ["a"]);
