@@ -2,13 +2,14 @@
 // into stored objects and tree changes, with Pachyderm 1.x append semantics
 // (append by default, --overwrite replaces).
 import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { invalid, notFound, usageError } from "../errors.ts";
 import { normalizePath } from "./paths.ts";
 import type { CommitInfo, Repos } from "./repos.ts";
 import { lookup, type Change } from "./tree.ts";
 import type { StatCache } from "../store/statcache.ts";
-import type { StoredObject } from "../store/types.ts";
+import type { ObjectStore, StoredObject } from "../store/types.ts";
 
 export interface PutOptions {
   recursive: boolean;
@@ -38,6 +39,37 @@ export interface Source {
 }
 
 const CONCURRENCY = 16;
+/** Files up to this size are read in one go by putListed(). */
+const SMALL = 8 << 20;
+
+/**
+ * Stores a file listed in a folder whose links are not followed: opened with
+ * O_NOFOLLOW (and O_NONBLOCK: a FIFO put in its place never blocks), and
+ * refused unless it is still a regular file inside `rootReal`. Between the
+ * listing and the read, the file (or a folder above it) may have been
+ * swapped for a link leading anywhere (/etc/shadow): calf, maybe root, must
+ * not read it into a repo.
+ */
+export async function putListed(store: ObjectStore, local: string, rootReal: string): Promise<StoredObject> {
+  const changed = (why: string) => invalid(`"${local}" changed while calf read it: ${why}`, "run again: the next pass reads what is there then");
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(local, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ELOOP") throw changed("it is a symbolic link now");
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw changed("it is no longer a regular file");
+    const real = fs.readlinkSync(`/proc/self/fd/${fh.fd}`);
+    if (!real.startsWith(rootReal === "/" ? "/" : rootReal + "/")) throw changed(`it is reached through a link to ${path.dirname(real)} now`);
+    if (st.size <= SMALL) return await store.putBytes(await fh.readFile());
+    return await store.putStream(fh.createReadStream({ autoClose: false }) as AsyncIterable<Uint8Array>);
+  } finally {
+    await fh.close();
+  }
+}
 
 export async function putFile(repos: Repos, repo: string, branch: string, target: string, src: string, opts: PutOptions): Promise<CommitInfo> {
   await repos.requireRepo(repo);
@@ -50,12 +82,15 @@ export async function putFile(repos: Repos, repo: string, branch: string, target
   // With no clock every file counts as just modified (racy): hashed, never remembered.
   const nowMs = opts.now ? opts.now() : Number.NEGATIVE_INFINITY;
   /** `known`: the hash the stat cache remembers; `inTree`: the hash already at the target path (its object is certainly stored). */
+  // A folder's files are read without following a link put there since the listing (putListed).
+  const guard = folder && !opts.followLinks ? fs.realpathSync(src) : null;
+  const read = (local: string, size?: number) => (guard ? putListed(repos.store, local, guard) : repos.store.putFile(local, size === undefined ? {} : { size }));
   const store = async (i: number, known: string | null, inTree?: string) => {
     const s = sources[i]!;
-    if (!cache) return repos.store.putFile(s.local!);
+    if (!cache) return read(s.local!);
     const st = stats[i]!;
     if (known && (known === inTree || (await repos.store.has(known)))) return { hash: known, size: st.size };
-    const stored = await repos.store.putFile(s.local!, { size: st.size });
+    const stored = await read(s.local!, st.size);
     cache.record(s.rel, st, stored.hash, nowMs);
     return stored;
   };

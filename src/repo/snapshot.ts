@@ -9,7 +9,7 @@
 // folder is only read.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { forEachLimit, listSources } from "./files.ts";
+import { forEachLimit, listSources, putListed } from "./files.ts";
 import type { CommitInfo, Repos } from "./repos.ts";
 import { lookup, walk, type Change } from "./tree.ts";
 import type { StatCache } from "../store/statcache.ts";
@@ -29,6 +29,7 @@ export interface SnapshotOptions {
 /** Snapshots `folder` into `repo`@master; the new commit, or null when the repo already held the folder. */
 export async function snapshotFolder(repos: Repos, cache: StatCache, repo: string, folder: string, opts: SnapshotOptions): Promise<CommitInfo | null> {
   const root = path.resolve(folder);
+  const rootReal = fs.realpathSync(root);
   const { sources } = listSources(root, "/", { recursive: true, onSkip: opts.onSkip });
   const stats = sources.map((s) => fs.statSync(s.local!));
   const files = sources.map((s, i) => ({ rel: s.rel, st: stats[i]! }));
@@ -61,7 +62,7 @@ export async function snapshotFolder(repos: Repos, cache: StatCache, repo: strin
       const inTree = existing?.type === "file" ? existing.hash : null;
       let stored = k && (k === inTree || (await repos.store.has(k))) ? { hash: k, size: st.size } : null;
       if (!stored) {
-        stored = await repos.store.putFile(s.local!, { size: st.size });
+        stored = await putListed(repos.store, s.local!, rootReal);
         cache.record(s.rel, st, stored.hash, nowMs);
       }
       // A folder became a file: the folder goes first (a put alone does not replace a folder).

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { putFile } from "../../src/repo/files.ts";
 import { snapshotFolder } from "../../src/repo/snapshot.ts";
@@ -148,3 +149,42 @@ function apply(folder: string, o: { kind: string; file?: string; text?: string }
     else writeFiles(folder, { "x/inner": "dir now" });
   }
 }
+
+describe("snapshotFolder() and a file swapped for a link between the listing and the read", () => {
+  // The swap happens in onChange: after the listing and stats, before any file is read.
+  const secretDir = () => {
+    const d = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "calf-secret-"));
+    fs.writeFileSync(path.join(d, "shadow"), "root:secret\n");
+    return d;
+  };
+  const attempt = async (files: Record<string, string>, swap: (folder: string, secret: string) => void) => {
+    const t = await app();
+    const folder = path.join(t.dir, "books");
+    writeFiles(folder, files);
+    const secret = secretDir();
+    try {
+      const err = await snapshotFolder(t.app.repos, new StatCache(t.app.db), "books", folder, { now: later, onChange: () => swap(folder, secret) }).catch((e) => e as Error);
+      return { message: String((err as Error | null)?.message), head: await head(t), stored: await t.app.repos.store.has(t.app.rt.sha256("root:secret\n")) };
+    } finally {
+      fs.rmSync(secret, { recursive: true, force: true });
+    }
+  };
+
+  test("the file itself becomes a link to a host file: the snapshot fails, no commit, the secret is not stored", async () => {
+    const r = await attempt({ "a.txt": "alpha\n", "b.txt": "beta\n" }, (folder, secret) => {
+      fs.rmSync(path.join(folder, "b.txt"));
+      fs.symlinkSync(path.join(secret, "shadow"), path.join(folder, "b.txt"));
+    });
+    expect(r.message).toContain("changed while calf read it: it is a symbolic link now");
+    expect({ head: r.head, stored: r.stored }).toEqual({ head: null, stored: false });
+  });
+
+  test("a folder above it becomes a link to a host folder: refused the same way", async () => {
+    const r = await attempt({ "sub/shadow": "mine\n" }, (folder, secret) => {
+      fs.rmSync(path.join(folder, "sub"), { recursive: true });
+      fs.symlinkSync(secret, path.join(folder, "sub"));
+    });
+    expect(r.message).toContain("changed while calf read it: it is reached through a link to");
+    expect({ head: r.head, stored: r.stored }).toEqual({ head: null, stored: false });
+  });
+});
