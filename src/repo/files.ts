@@ -170,6 +170,11 @@ export function listSources(src: string, target: string, opts: Pick<PutOptions, 
     for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = `${dir}/${d.name}`;
       const r = rel ? `${rel}/${d.name}` : d.name;
+      // A name that is not UTF-8 reads back with U+FFFD in it, a path that names nothing (or another file).
+      if (d.name.includes("\uFFFD") && !sameName(dir, d.name)) {
+        skip(full, "a name that is not valid UTF-8 (repo paths are UTF-8: rename it)");
+        continue;
+      }
       if (d.isDirectory()) visit(full, r);
       else if (d.isFile()) out.push({ target: `${prefix}/${r}`, local: full, rel: r });
       else if (d.isSymbolicLink()) {
@@ -195,6 +200,12 @@ export function listSources(src: string, target: string, opts: Pick<PutOptions, 
   seen.add(fs.realpathSync(root));
   visit(root, "");
   return { sources: out, folder: true };
+}
+
+/** Whether `name`, as readdir gave it, is exactly the bytes of an entry of `dir` (not a lossy decoding). */
+function sameName(dir: string, name: string): boolean {
+  const bytes = Buffer.from(name);
+  return fs.readdirSync(dir, { encoding: "buffer" }).some((b) => b.equals(bytes));
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time; `slot` (0..limit-1) names the worker. */

@@ -86,8 +86,10 @@ export async function runDatum(ctx: DatumContext, datum: Datum): Promise<DatumOu
           continue;
         }
         try {
-          const outputs = await collectOutputs(ctx.store, slot.outDir, (p) => m.files.get(p) ?? null, slot.sandboxed ? undefined : slot.pfsDir);
-          if (outputs.some((o) => o.path.indexOf("/", 1) > 0)) emptyDir(slot.outDir); // files were moved out; only subfolders can remain
+          // A batch process runs on while its outputs are collected (outputs.ts): they are copied, then removed.
+          const live = ctx.batch !== undefined;
+          const outputs = await collectOutputs(ctx.store, slot.outDir, (p) => m.files.get(p) ?? null, slot.sandboxed ? undefined : slot.pfsDir, { live });
+          if (live || outputs.some((o) => o.path.indexOf("/", 1) > 0)) emptyDir(slot.outDir); // files were moved out; only subfolders can remain
           return outcome("success", tries, null, outputs);
         } catch (err) {
           // A refused output (a link out of /pfs, a FIFO), or one calf could not store (disk full): the attempt failed.

@@ -78,8 +78,7 @@ export class BatchProcess {
       }
       this.#fifos.unread(); // bytes no datum line of ours: a transform may write there
       this.#sink.to(a.log);
-      await this.#fifos.send(line);
-      const got = await this.#answer(proc, a.timeoutMs);
+      const got = await this.#answer(proc, line, a.timeoutMs);
       this.slot.drainLogs?.();
       this.#sink.to(null);
       if (got.kind === "answer") {
@@ -157,15 +156,23 @@ export class BatchProcess {
     return proc;
   }
 
-  /** The answer, or why none came: the process ended, the timeout passed, the job stopped. A slot that failed throws. */
-  async #answer(proc: Running, timeoutMs: number | undefined): Promise<
+  /**
+   * Sends the datum's line and waits for the answer, or tells why none came:
+   * the process ended, the timeout passed, the job stopped — while the line
+   * is still being written too (a transform may fill the datums FIFO itself
+   * and never read it). A slot that failed throws.
+   */
+  async #answer(proc: Running, line: string, timeoutMs: number | undefined): Promise<
     { kind: "answer"; line: string } | { kind: "ended"; ended: Ended } | { kind: "timeout" } | { kind: "stopped" }
   > {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
+    let over = false;
     try {
       return await Promise.race([
-        this.#fifos.next().then((line) => ({ kind: "answer" as const, line })),
+        this.#fifos.send(line, () => over)
+          .then(() => (over ? new Promise<never>(() => {}) : this.#fifos.next()))
+          .then((answer) => ({ kind: "answer" as const, line: answer })),
         proc.ended.then((ended) => ({ kind: "ended" as const, ended })),
         new Promise<{ kind: "timeout" }>((resolve) => {
           if (timeoutMs !== undefined) timer = setTimeout(() => resolve({ kind: "timeout" }), timeoutMs);
@@ -177,6 +184,7 @@ export class BatchProcess {
         }),
       ]);
     } finally {
+      over = true;
       this.#fifos.cancel();
       clearTimeout(timer);
       if (onAbort) this.cmd.signal.removeEventListener("abort", onAbort);

@@ -13,6 +13,8 @@ import type { Runtime } from "../../runtime/types.ts";
 import { MAX_ANSWER } from "./batchline.ts";
 
 const PIPE_SIZE = 1 << 20;
+/** How much unread() takes back at most per call (more than a full pipe). */
+const UNREAD_MAX = 2 * PIPE_SIZE;
 
 export class BatchFifos {
   /** Host paths of the two FIFOs. */
@@ -83,11 +85,16 @@ export class BatchFifos {
     if (this.#dfd < 0) this.#dfd = this.#makeDatums();
   }
 
-  /** Writes one datum line (the pipe may be full for a moment: a line longer than its buffer). */
-  async send(line: string): Promise<void> {
+  /**
+   * Writes one datum line (the pipe may be full for a while: a line longer
+   * than its buffer, or a transform that filled it with bytes of its own and
+   * never reads); gives up, with the line maybe half written, once
+   * `cancelled()` says so (the datum timed out, the process ended, a stop).
+   */
+  async send(line: string, cancelled: () => boolean = () => false): Promise<void> {
     if (this.#dfd < 0) throw new Error("datum batching: the datums FIFO is closed");
     let bytes = Buffer.from(line);
-    while (bytes.length) {
+    while (bytes.length && !cancelled()) {
       try {
         bytes = bytes.subarray(fs.writeSync(this.#dfd, bytes));
       } catch (err) {
@@ -97,11 +104,16 @@ export class BatchFifos {
     }
   }
 
-  /** Takes back what no transform read from `datums` (a line sent to a process that then died, or bytes a transform wrote there). */
+  /**
+   * Takes back what no transform read from `datums` (a line sent to a process
+   * that then died, or bytes a transform wrote there): at most UNREAD_MAX
+   * bytes, so a transform that keeps writing there cannot hold calf in this
+   * loop or fill its memory.
+   */
   unread(): string {
     let text = "";
     if (this.#dfd < 0) return text;
-    for (;;) {
+    for (let total = 0; total < UNREAD_MAX; ) {
       let n: number;
       try {
         n = fs.readSync(this.#dfd, this.#buf, 0, this.#buf.length, null);
@@ -110,8 +122,10 @@ export class BatchFifos {
         throw err;
       }
       if (n === 0) return text;
-      text += this.#buf.toString("utf8", 0, n);
+      total += n;
+      if (text.length < this.#buf.length) text += this.#buf.toString("utf8", 0, n);
     }
+    return text;
   }
 
   /** An answer was read that no datum asked for yet. */

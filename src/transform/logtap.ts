@@ -16,6 +16,8 @@ const POLL_MS = 25;
 const DRAIN_MS = 200;
 /** Pipe buffer asked for: a chatty transform runs ahead between polls instead of blocking. */
 const PIPE_SIZE = 1 << 20;
+/** A line longer than this (in characters) is logged as several: a transform writing without line ends must not fill calf's memory. */
+export const MAX_LINE = 64 << 10;
 
 class Fifo {
   readonly path: string;
@@ -63,7 +65,11 @@ class Fifo {
   #lines(log: LogSink, text: string): void {
     const parts = (this.#partial + text).split("\n");
     this.#partial = parts.pop()!;
-    for (const l of parts) log.line(this.#stream, l);
+    for (const l of parts) for (let i = 0; i === 0 || i < l.length; i += MAX_LINE) log.line(this.#stream, l.slice(i, i + MAX_LINE));
+    while (this.#partial.length > MAX_LINE) {
+      log.line(this.#stream, this.#partial.slice(0, MAX_LINE));
+      this.#partial = this.#partial.slice(MAX_LINE);
+    }
   }
 
   close(): void {

@@ -4,9 +4,17 @@
 // every link on the way, a regular file inside /pfs/out or one of the datum's
 // inputs; any other entry fails the datum. Never reads a host path a link
 // chain leads to outside those.
+//
+// A batched transform (`live`) is still running while its outputs are
+// collected, and may swap a folder of /pfs/out for a link to a host folder
+// calf can reach and it cannot (calf's data dir) at any moment. So folders
+// are walked by descriptor (each opened O_NOFOLLOW, its entries named through
+// /proc/self/fd/N: an openat), never by a path it can redirect; and a live
+// transform's files are copied from a descriptor opened O_NOFOLLOW, not
+// moved (it may still hold them open and write on after they are hashed).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ObjectStore } from "../store/types.ts";
+import type { ObjectStore, StoredObject } from "../store/types.ts";
 
 export type { OutputFile } from "../merge/merge.ts";
 import type { OutputFile } from "../merge/merge.ts";
@@ -23,22 +31,34 @@ export async function collectOutputs(
   resolve: (sandboxPath: string) => string | null,
   /** Without a sandbox, the host folder that stands for /pfs (links may name it). */
   hostPfsRoot?: string,
+  /** The transform may still be running (datum batching): copy, never move. */
+  opts: { live?: boolean } = {},
 ): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
   let realOut: string | undefined; // only a symlink needs it (a realpath per datum showed in profiles)
-  const visit = async (dir: string, rel: string) => {
+  const visit = async (dirFd: number, rel: string) => {
+    const at = `/proc/self/fd/${dirFd}`;
     // Sync: a datum's /pfs/out is small, and a thread-pool hop costs more than the syscall.
-    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-      const host = path.join(dir, d.name);
+    for (const d of fs.readdirSync(at, { withFileTypes: true })) {
+      const host = `${at}/${d.name}`;
       const p = `${rel}/${d.name}`;
-      if (d.isDirectory()) await visit(host, p);
-      else if (d.isFile()) out.push({ path: p, ...(await store.putFile(host, { move: true })) });
-      else if (d.isSymbolicLink()) {
+      if (d.isDirectory()) {
+        const fd = openEntry(host, DIR, p);
+        try {
+          await visit(fd, p);
+        } finally {
+          fs.closeSync(fd);
+        }
+      } else if (d.isFile()) {
+        if (!opts.live) out.push({ path: p, ...(await store.putFile(host, { move: true })) });
+        else out.push({ path: p, ...(await putOpened(store, openEntry(host, FILE, p), p)) });
+      } else if (d.isSymbolicLink()) {
         const raw = fs.readlinkSync(host);
         const target = hostPfsRoot && (raw === hostPfsRoot || raw.startsWith(hostPfsRoot + "/")) ? "/pfs" + raw.slice(hostPfsRoot.length) : raw;
         const abs = path.posix.resolve(path.posix.dirname(`/pfs/out${p}`), target);
         const inOut = abs.startsWith("/pfs/out/");
         const src = inOut ? path.join(outDir, abs.slice("/pfs/out".length)) : resolve(abs);
+        // (`outDir`, not the folder being walked: a link names paths as the transform sees them.)
         // Inside /pfs/out every link on the way is resolved and must stay inside; an input only as the file calf put there.
         const real = !src ? null : inOut ? realOrNull(src) : fs.lstatSync(src, { throwIfNoEntry: false })?.isFile() ? src : null;
         realOut ??= fs.realpathSync(outDir);
@@ -46,13 +66,49 @@ export async function collectOutputs(
         if (!allowed || !fs.lstatSync(real!).isFile()) {
           throw new OutputError(`output "${p}" is a symlink to "${raw}", which is not a regular file inside /pfs`);
         }
-        out.push({ path: p, ...(await store.putFile(real!)) });
+        // Inside /pfs/out the real path is checked again on the descriptor read: a folder on the way may be a link by now.
+        const fd = openEntry(real!, FILE, p);
+        if (inOut && !fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(realOut + "/")) {
+          fs.closeSync(fd);
+          throw new OutputError(`output "${p}" changed while calf was collecting it`);
+        }
+        out.push({ path: p, ...(await putOpened(store, fd, p)) });
         fs.unlinkSync(host); // leave /pfs/out empty, as adoptFile does for regular files
       } else throw new OutputError(`output "${p}" is not a regular file (devices, FIFOs and sockets are not outputs)`);
     }
   };
-  await visit(outDir, "");
+  const top = openEntry(outDir, DIR, "/");
+  try {
+    await visit(top, "");
+  } finally {
+    fs.closeSync(top);
+  }
   return out;
+}
+
+const DIR = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
+const FILE = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
+/** Opens an entry without following a link in its last place (a folder and a file swapped for links are refused). */
+function openEntry(host: string, flags: number, p: string): number {
+  try {
+    return fs.openSync(host, flags);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT") throw new OutputError(`output "${p}" changed while calf was collecting it`);
+    throw err;
+  }
+}
+
+/** Stores the regular file open as `fd` (a copy, read once: the stored hash is the hash of the stored bytes), and closes it. */
+async function putOpened(store: ObjectStore, fd: number, p: string): Promise<StoredObject> {
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new OutputError(`output "${p}" changed while calf was collecting it`);
+    return await store.putFile(`/proc/self/fd/${fd}`);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function realOrNull(p: string): string | null {

@@ -56,6 +56,21 @@ describe("snapshotFolder()", () => {
     expect(Object.keys(await fileMap(t.app.repos, c!)).sort()).toEqual(["/a.txt", "/d/b.txt", "/d/e/ünï code.txt", "/empty", "/x y/z"]);
   });
 
+  test("snapshotFolder() skips a name that is not UTF-8 (and says so) instead of failing every pass; a real U+FFFD in a name is kept", async () => {
+    const t = await app();
+    const folder = path.join(t.dir, "books");
+    writeFiles(folder, { "a.txt": "alpha\n", "b\uFFFD": "real\n" });
+    const dir = Buffer.concat([Buffer.from(folder + "/"), Buffer.from([0x78, 0xff])]);
+    fs.writeFileSync(Buffer.concat([Buffer.from(folder + "/"), Buffer.from([0x61, 0xfe])]), "latin-1\n");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(Buffer.concat([dir, Buffer.from("/in")]), "inside\n");
+    const skipped: string[] = [];
+    const c = await snapshotFolder(t.app.repos, new StatCache(t.app.db), "books", folder, { now: later, onSkip: (_, why) => skipped.push(why) });
+    expect(c).not.toBeNull();
+    expect(Object.keys(await fileMap(t.app.repos, c!)).sort()).toEqual(["/a.txt", "/b\uFFFD"]);
+    expect(skipped).toEqual([expect.stringContaining("not valid UTF-8"), expect.stringContaining("not valid UTF-8")]);
+  });
+
   test("snapshotFolder() makes no commit when the folder did not change, nor when a file was only touched", async () => {
     const t = await app();
     const folder = path.join(t.dir, "books");
