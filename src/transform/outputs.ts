@@ -86,6 +86,7 @@ export async function collectOutputs(
   return out;
 }
 
+const SYNC_READ = 256 << 10;
 const DIR = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
 const FILE = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
@@ -105,6 +106,8 @@ async function putOpened(store: ObjectStore, fd: number, p: string): Promise<Sto
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new OutputError(`output "${p}" changed while calf was collecting it`);
+    // Small ones read here without leaving the event loop (most outputs; a thread-pool hop costs more than the read).
+    if (st.size <= SYNC_READ) return await store.putBytes(fs.readFileSync(fd));
     return await store.putFile(`/proc/self/fd/${fd}`);
   } finally {
     fs.closeSync(fd);

@@ -18,6 +18,7 @@ import { removeUnlessReused, touchIfStored } from "./gcsafe.ts";
 
 const SMALL = 8 << 20; // read files up to this size in one go
 const SYNC_READ = 256 << 10; // ... and up to this size without leaving the event loop
+const SYNC_WRITE = 64 << 10; // objects up to this size are written without leaving the event loop
 /** Up to this many pending objects are fsynced one by one; more take one syncfs. */
 const SMALL_BATCH = 64;
 /**
@@ -73,7 +74,9 @@ export class FsObjectStore implements ObjectStore {
     if (!this.#reuse(hash)) {
       const tmp = this.#tmpName();
       try {
-        await fsp.writeFile(tmp, data, { mode: 0o444 });
+        // Small objects are written without leaving the event loop (a thread-pool hop costs more than the write).
+        if (data.byteLength <= SYNC_WRITE) fs.writeFileSync(tmp, data, { mode: 0o444 });
+        else await fsp.writeFile(tmp, data, { mode: 0o444 });
       } catch (err) {
         fs.rmSync(tmp, { force: true }); // a full disk leaves no partial temp file behind
         throw withPath(err, tmp);
