@@ -2,12 +2,12 @@
 // into stored objects and tree changes, with Pachyderm 1.x append semantics
 // (append by default, --overwrite replaces).
 import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { invalid, notFound, usageError } from "../errors.ts";
 import { normalizePath } from "./paths.ts";
 import type { CommitInfo, Repos } from "./repos.ts";
 import { lookup, type Change } from "./tree.ts";
+import { fdPath, NOFOLLOW_FILE, putOpened } from "../store/opened.ts";
 import type { StatCache } from "../store/statcache.ts";
 import type { ObjectStore, StoredObject } from "../store/types.ts";
 
@@ -39,36 +39,29 @@ export interface Source {
 }
 
 const CONCURRENCY = 16;
-/** Files up to this size are read in one go by putListed(). */
-const SMALL = 8 << 20;
 
 /**
  * Stores a file listed in a folder whose links are not followed: opened with
- * O_NOFOLLOW (and O_NONBLOCK: a FIFO put in its place never blocks), and
- * refused unless it is still a regular file inside `rootReal`. Between the
- * listing and the read, the file (or a folder above it) may have been
- * swapped for a link leading anywhere (/etc/shadow): calf, maybe root, must
- * not read it into a repo.
+ * O_NOFOLLOW (store/opened.ts), and refused unless it is still a regular file
+ * inside `rootReal`. Between the listing and the read, the file (or a folder
+ * above it) may have been swapped for a link leading anywhere (/etc/shadow):
+ * calf, maybe root, must not read it into a repo.
  */
 export async function putListed(store: ObjectStore, local: string, rootReal: string): Promise<StoredObject> {
   const changed = (why: string) => invalid(`"${local}" changed while calf read it: ${why}`, "run again: the next pass reads what is there then");
-  let fh: fsp.FileHandle;
+  let fd: number;
   try {
-    fh = await fsp.open(local, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(local, NOFOLLOW_FILE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ELOOP") throw changed("it is a symbolic link now");
     throw err;
   }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw changed("it is no longer a regular file");
-    const real = fs.readlinkSync(`/proc/self/fd/${fh.fd}`);
-    if (!real.startsWith(rootReal === "/" ? "/" : rootReal + "/")) throw changed(`it is reached through a link to ${path.dirname(real)} now`);
-    if (st.size <= SMALL) return await store.putBytes(await fh.readFile());
-    return await store.putStream(fh.createReadStream({ autoClose: false }) as AsyncIterable<Uint8Array>);
-  } finally {
-    await fh.close();
+  const real = fdPath(fd);
+  if (!real.startsWith(rootReal === "/" ? "/" : rootReal + "/")) {
+    fs.closeSync(fd);
+    throw changed(`it is reached through a link to ${path.dirname(real)} now`);
   }
+  return putOpened(store, fd, () => changed("it is no longer a regular file"));
 }
 
 export async function putFile(repos: Repos, repo: string, branch: string, target: string, src: string, opts: PutOptions): Promise<CommitInfo> {

@@ -14,7 +14,8 @@
 // moved (it may still hold them open and write on after they are hashed).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ObjectStore, StoredObject } from "../store/types.ts";
+import { fdPath, NOFOLLOW_FILE, putOpened } from "../store/opened.ts";
+import type { ObjectStore } from "../store/types.ts";
 
 export type { OutputFile } from "../merge/merge.ts";
 import type { OutputFile } from "../merge/merge.ts";
@@ -51,7 +52,7 @@ export async function collectOutputs(
         }
       } else if (d.isFile()) {
         if (!opts.live) out.push({ path: p, ...(await store.putFile(host, { move: true })) });
-        else out.push({ path: p, ...(await putOpened(store, openEntry(host, FILE, p), p)) });
+        else out.push({ path: p, ...(await putOpened(store, openEntry(host, NOFOLLOW_FILE, p), () => changedOutput(p))) });
       } else if (d.isSymbolicLink()) {
         const raw = fs.readlinkSync(host);
         const target = hostPfsRoot && (raw === hostPfsRoot || raw.startsWith(hostPfsRoot + "/")) ? "/pfs" + raw.slice(hostPfsRoot.length) : raw;
@@ -67,12 +68,12 @@ export async function collectOutputs(
           throw new OutputError(`output "${p}" is a symlink to "${raw}", which is not a regular file inside /pfs`);
         }
         // Inside /pfs/out the real path is checked again on the descriptor read: a folder on the way may be a link by now.
-        const fd = openEntry(real!, FILE, p);
-        if (inOut && !fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(realOut + "/")) {
+        const fd = openEntry(real!, NOFOLLOW_FILE, p);
+        if (inOut && !fdPath(fd).startsWith(realOut + "/")) {
           fs.closeSync(fd);
-          throw new OutputError(`output "${p}" changed while calf was collecting it`);
+          throw changedOutput(p);
         }
-        out.push({ path: p, ...(await putOpened(store, fd, p)) });
+        out.push({ path: p, ...(await putOpened(store, fd, () => changedOutput(p))) });
         fs.unlinkSync(host); // leave /pfs/out empty, as adoptFile does for regular files
       } else throw new OutputError(`output "${p}" is not a regular file (devices, FIFOs and sockets are not outputs)`);
     }
@@ -86,9 +87,7 @@ export async function collectOutputs(
   return out;
 }
 
-const SYNC_READ = 256 << 10;
 const DIR = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
-const FILE = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
 /** Opens an entry without following a link in its last place (a folder and a file swapped for links are refused). */
 function openEntry(host: string, flags: number, p: string): number {
@@ -96,23 +95,12 @@ function openEntry(host: string, flags: number, p: string): number {
     return fs.openSync(host, flags);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT") throw new OutputError(`output "${p}" changed while calf was collecting it`);
+    if (code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT") throw changedOutput(p);
     throw err;
   }
 }
 
-/** Stores the regular file open as `fd` (a copy, read once: the stored hash is the hash of the stored bytes), and closes it. */
-async function putOpened(store: ObjectStore, fd: number, p: string): Promise<StoredObject> {
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new OutputError(`output "${p}" changed while calf was collecting it`);
-    // Small ones read here without leaving the event loop (most outputs; a thread-pool hop costs more than the read).
-    if (st.size <= SYNC_READ) return await store.putBytes(fs.readFileSync(fd));
-    return await store.putFile(`/proc/self/fd/${fd}`);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+const changedOutput = (p: string) => new OutputError(`output "${p}" changed while calf was collecting it`);
 
 function realOrNull(p: string): string | null {
   try {
