@@ -4,23 +4,14 @@
 // exits 75 naming the holder while heartbeats renew it; a stalled holder loses
 // it and stops with 75; a killed one's lease is taken after it lapses, and at
 // once by a runner of the same data dir (the flock proves the holder dead).
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { calf, calfBackground, type Running } from "./helpers/cli.ts";
-import { removeDir, tempDir } from "./helpers/tmp.ts";
+import { calf, calfBackground, useBackground } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/tmp.ts";
 
-const dirs: string[] = [];
-const procs: Running[] = [];
-afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    p.proc.kill("SIGCONT");
-    p.proc.kill("SIGKILL");
-    await p.exited;
-  }
-  dirs.splice(0).forEach(removeDir);
-});
+const { procs, dirs } = useBackground();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

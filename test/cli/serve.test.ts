@@ -2,21 +2,13 @@
 // takes data while it runs and answers on HTTP; one runner per data dir while
 // data commands go on; clean stops; a kill -9 redoes nothing that finished;
 // many writers at once lose no commit.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calf, calfBackground, type Running } from "../helpers/cli.ts";
-import { removeDir, tempDir } from "../helpers/tmp.ts";
+import { calf, calfBackground, useBackground } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
-const dirs: string[] = [];
-const procs: Running[] = [];
-afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    p.proc.kill("SIGKILL");
-    await p.exited;
-  }
-  dirs.splice(0).forEach(removeDir);
-});
+const { procs, dirs } = useBackground();
 
 /** A folder with repo `d` and pipeline `p` (upper-cases each file; `extra` shell runs first). */
 function project(extra = "") {

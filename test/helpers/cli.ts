@@ -1,5 +1,6 @@
 // Test helper: the CLI from outside (calf as a subprocess, from source, in a
 // private folder) and from inside (a command of the table by name, typed).
+import { afterEach } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -112,4 +113,22 @@ export function calfBackground(args: string[], opts: { cwd: string; env?: Record
       });
     },
   };
+}
+
+/**
+ * The background calf processes and temp folders of a test file: whatever a
+ * test pushes is SIGKILLed (stopped ones too) and removed after it.
+ */
+export function useBackground(): { procs: Running[]; dirs: string[] } {
+  const procs: Running[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const p of procs.splice(0)) {
+      p.proc.kill("SIGCONT");
+      p.proc.kill("SIGKILL");
+      await p.exited;
+    }
+    dirs.splice(0).forEach(removeDir);
+  });
+  return { procs, dirs };
 }

@@ -3,25 +3,17 @@
 // a few hundred datums with output byte-identical to a local run; one worker
 // killed with SIGKILL mid-batch: the job still finishes, and every datum is
 // recorded exactly once (one datum event each on the API's event stream).
-import { afterAll, afterEach, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calf, calfBackground, type Running } from "../helpers/cli.ts";
+import { calf, calfBackground, useBackground } from "../helpers/cli.ts";
 import { startS3, type S3Server } from "../helpers/s3.ts";
-import { removeDir, tempDir } from "../helpers/tmp.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const N = 300;
 const TOKEN = "cluster-test-token";
 let s3: S3Server | null = null;
-const dirs: string[] = [];
-const procs: Running[] = [];
-afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    p.proc.kill("SIGKILL");
-    await p.exited;
-  }
-  dirs.splice(0).forEach(removeDir);
-});
+const { procs, dirs } = useBackground();
 afterAll(() => s3?.stop());
 
 // Each datum: an upper-cased copy, a line appended to one shared file (merge order matters), and a 100 KiB file for every 50th.

@@ -2,22 +2,14 @@
 // serve: inline small objects, PUT/GET for big ones), with a directory datum
 // and outputs over the inline limit; SIGTERM gives its lease back at once;
 // and the one-line errors of a worker that cannot join.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calf, calfBackground, sh, type Running } from "../helpers/cli.ts";
-import { removeDir, tempDir } from "../helpers/tmp.ts";
+import { calf, calfBackground, sh, useBackground } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const TOKEN = "worker-test-token";
-const dirs: string[] = [];
-const procs: Running[] = [];
-afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    p.proc.kill("SIGKILL");
-    await p.exited;
-  }
-  dirs.splice(0).forEach(removeDir);
-});
+const { procs, dirs } = useBackground();
 
 // Each datum: its files listed (a directory datum holds several), and 200 KiB of its name (over the inline limit).
 const SPEC = `pipeline: {name: up}
