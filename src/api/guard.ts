@@ -56,8 +56,11 @@ export function requireToken(token: string): MiddlewareHandler {
  * 413 for a body over `maxSize` bytes. Hono reads a body without a
  * Content-Length into memory to count it: use it only after the token check.
  */
-export const limitBody = (maxSize: number): MiddlewareHandler =>
-  bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body over ${maxSize} bytes` }, 413) });
+export const limitBody = (maxSize: number): MiddlewareHandler => bodyLimit({ maxSize, onError: (c) => tooLarge(c, maxSize) });
+
+/** The 413 of a body over `maxSize` bytes. */
+export const tooLarge = (c: Context, maxSize: number, hint?: string) =>
+  c.json({ error: `request body over ${maxSize} bytes`, ...(hint ? { hint } : {}) }, 413);
 
 /** Access-Control-* headers for the configured origins only (no CORS at all by default). */
 export function cors(origins: string[]): MiddlewareHandler {

@@ -8,7 +8,7 @@ import { putFile } from "../../repo/files.ts";
 import { normalizePath } from "../../repo/paths.ts";
 import { commitJson } from "../../shapes.ts";
 import type { ApiDeps } from "../deps.ts";
-import { limitBody, requireToken } from "../guard.ts";
+import { limitBody, requireToken, tooLarge } from "../guard.ts";
 
 export function mutationRoutes(deps: ApiDeps): Hono {
   const r = new Hono();
@@ -21,10 +21,10 @@ export function mutationRoutes(deps: ApiDeps): Hono {
     return r;
   }
   r.use(requireToken(deps.token)); // the token first: no body is read before it
-  const tooLarge = (c: Context) => c.json({ error: `request body over ${deps.bodyLimitBytes} bytes`, hint: "serve --body-limit BYTES takes bigger files" }, 413);
+  const over = (c: Context) => tooLarge(c, deps.bodyLimitBytes, "serve --body-limit BYTES takes bigger files");
   r.put("/repos/:repo/file", async (c) => {
     const announced = c.req.header("content-length");
-    if (announced !== undefined && Number(announced) > deps.bodyLimitBytes) return tooLarge(c);
+    if (announced !== undefined && Number(announced) > deps.bodyLimitBytes) return over(c);
     const repo = c.req.param("repo");
     await app.repos.requireRepo(repo);
     const raw = c.req.query("path");
@@ -39,7 +39,7 @@ export function mutationRoutes(deps: ApiDeps): Hono {
         recursive: false, overwrite: c.req.query("overwrite") === "true", message: c.req.query("message"), stdin,
       });
     } catch (err) {
-      if (err instanceof BodyTooLarge) return tooLarge(c);
+      if (err instanceof BodyTooLarge) return over(c);
       throw err;
     }
     deps.wake();
