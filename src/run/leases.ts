@@ -123,7 +123,7 @@ export class LeaseQueue {
     this.#seen(worker, slots);
     for (const entry of this.#jobs.values()) {
       if (!entry.pending.length) continue;
-      const items = entry.pending.splice(0, setSize(entry, Math.max(1, max), this.#activeWorkers()));
+      const items = entry.pending.splice(0, setSize(entry, Math.max(1, max), () => this.#activeWorkers()));
       const lease: Lease = { id: `${this.opts.newId()}${(this.#seq++).toString(16)}`, worker, job: entry.job, items, expiresAt: this.opts.now() + this.ttlMs, state: "active" };
       this.#leases.set(lease.id, lease);
       return lease;
@@ -279,12 +279,12 @@ export class LeaseQueue {
  * of input (at least one), or the job's datums split into `per_worker` sets
  * per active worker. Always at least one.
  */
-export function setSize(entry: { job: QueueJob; pending: PlanItem[]; total: number }, max: number, workers: number): number {
+export function setSize(entry: { job: QueueJob; pending: PlanItem[]; total: number }, max: number, workers: () => number): number {
   const set = entry.job.spec.datumSetSpec;
   let n = max;
   if (!set) return n;
   if (set.number > 0) n = Math.min(n, set.number);
-  if (set.perWorker > 0) n = Math.min(n, Math.ceil(entry.total / (workers * set.perWorker)));
+  if (set.perWorker > 0) n = Math.min(n, Math.ceil(entry.total / (workers() * set.perWorker)));
   if (set.sizeBytes > 0) {
     let bytes = 0;
     let i = 0;
